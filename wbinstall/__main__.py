@@ -1,0 +1,3 @@
+from wbinstall.cli import main
+
+raise SystemExit(main())

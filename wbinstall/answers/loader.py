@@ -1,0 +1,185 @@
+"""Load an answers file: YAML -> validated Answers, every problem reported with line:column."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from wbinstall.answers import fields, positions, rules
+from wbinstall.answers.model import Answers
+from wbinstall.answers.problems import AnswersError, Problem
+from wbinstall.answers.secrets import SecretError, SecretRef
+
+Path = fields.Path
+
+
+@dataclass
+class LoadedAnswers:
+    answers: Answers
+    filename: str | None
+    base_dir: FsPath  # relative paths in the answers (secret files, kubeconfig) start here
+    warnings: list[Problem] = field(default_factory=list)
+    where: positions.Positions = field(default_factory=positions.Positions)
+
+
+class Secrets(Mapping[Path, str]):
+    """Resolved secret values by field path. Its repr never shows a value."""
+
+    def __init__(self, values: dict[Path, str]):
+        self._values = values
+
+    def __getitem__(self, path: Path) -> str:
+        return self._values[path]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Secrets({', '.join(fields.dotted(p) for p in self._values)})"
+
+
+def load(path: str | os.PathLike[str]) -> LoadedAnswers:
+    p = FsPath(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AnswersError([Problem("", f"cannot read the answers file: {exc.strerror or exc}")], str(p)) from None
+    except UnicodeDecodeError:
+        raise AnswersError([Problem("", "the answers file is not UTF-8 text")], str(p)) from None
+    return parse(text, filename=str(p), base_dir=p.resolve().parent)
+
+
+def parse(text: str, *, filename: str | None = None, base_dir: FsPath | None = None) -> LoadedAnswers:
+    base_dir = base_dir or FsPath.cwd()
+    data, where = _read_yaml(text, filename)
+
+    problems = [
+        Problem(fields.dotted(path), "duplicate key; the later value would silently win", *mark)
+        for path, mark in where.duplicates
+    ]
+    try:
+        answers = Answers.model_validate(data)
+    except ValidationError as exc:
+        problems += [_problem(err, data, where) for err in exc.errors(include_url=False)]
+        problems += _secret_problems(data, where, base_dir, os.environ)
+        raise AnswersError(_ordered(problems), filename) from None
+
+    for path, message, severity in rules.cross_field(answers, base_dir):
+        line, column = where.of_value(path) or (None, None)
+        problems.append(Problem(fields.dotted(path), message, line, column, severity))  # type: ignore[arg-type]
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    if errors:
+        raise AnswersError(_ordered(problems), filename)
+    return LoadedAnswers(answers, filename, base_dir, warnings, where)
+
+
+def resolve_secrets(loaded: LoadedAnswers, environ: Mapping[str, str] | None = None) -> Secrets:
+    """Every secret's value; all unresolvable ones reported together, with their lines."""
+    environ = os.environ if environ is None else environ
+    values: dict[Path, str] = {}
+    problems: list[Problem] = []
+    for path in fields.secret_paths(Answers):
+        ref = _lookup(loaded.answers, path)
+        if ref is None:
+            continue
+        try:
+            values[path] = ref.resolve(loaded.base_dir, environ)
+        except SecretError as exc:
+            line, column = loaded.where.of_value(path) or (None, None)
+            problems.append(Problem(fields.dotted(path), str(exc), line, column))
+    if problems:
+        raise AnswersError(problems, loaded.filename)
+    return Secrets(values)
+
+
+def _lookup(answers: Answers, path: Path) -> SecretRef | None:
+    value: Any = answers
+    for key in path:
+        value = next((getattr(value, name) for name, info in type(value).model_fields.items() if (info.alias or name) == key), None)
+        if value is None:
+            return None
+    return value
+
+
+def _read_yaml(text: str, filename: str | None) -> tuple[Any, positions.Positions]:
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        documents = list(yaml.safe_load_all(text))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise AnswersError([Problem("", f"malformed YAML: {what}", line, column)], filename) from None
+    except yaml.YAMLError as exc:
+        raise AnswersError([Problem("", f"malformed YAML: {exc}")], filename) from None
+    if len(documents) > 1:
+        mark = nodes[1].start_mark
+        raise AnswersError([Problem("", "expected one YAML document, found several", mark.line + 1, mark.column + 1)], filename)
+    data = documents[0] if documents else None
+    if data is None:
+        raise AnswersError([Problem("", "the answers file is empty; `wbinstall init` writes a template")], filename)
+    if not isinstance(data, dict):
+        raise AnswersError([Problem("", "the answers file must be a mapping of keys to values", 1, 1)], filename)
+    return data, positions.index(nodes[0] if nodes else None)
+
+
+def _problem(err: Any, data: Any, where: positions.Positions) -> Problem:
+    loc: Path = tuple(err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = fields.allowed_keys(Answers, loc[:-1])
+        near = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{near[0]}'?" if near else (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        line, column = where.of_key(loc) or (None, None)
+        return Problem(fields.dotted(loc), f"unknown key '{key}'{hint}", line, column)
+    if kind == "missing":
+        line, column = where.of_value(loc[:-1]) or (None, None)
+        return Problem(fields.dotted(loc), "is required", line, column)
+    line, column = where.of_value(loc) or (None, None)
+    message = err["msg"].removeprefix("Value error, ")
+    if kind.startswith(("literal_", "enum")) or "type" in kind or kind.endswith("_parsing"):
+        message += f" (got {_shown(err.get('input'), loc)})"
+    return Problem(fields.dotted(loc), message, line, column)
+
+
+def _shown(value: Any, loc: Path) -> str:
+    # Never echo what may be a secret value back to the terminal.
+    if any(loc[: len(p)] == p for p in fields.secret_paths(Answers)):
+        return "a value of type " + type(value).__name__
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _secret_problems(data: Any, where: positions.Positions, base_dir: FsPath, environ: Mapping[str, str]) -> list[Problem]:
+    """Unresolvable secrets, found even when other fields are invalid (report all at once)."""
+    problems = []
+    for path in fields.secret_paths(Answers):
+        raw: Any = data
+        for key in path:
+            raw = raw.get(key) if isinstance(raw, dict) else None
+        if not isinstance(raw, dict):
+            continue
+        try:
+            ref = SecretRef.model_validate(raw)
+            ref.resolve(base_dir, environ)
+        except (SecretError, ValidationError) as exc:
+            if isinstance(exc, SecretError):
+                line, column = where.of_value(path) or (None, None)
+                problems.append(Problem(fields.dotted(path), str(exc), line, column))
+    return problems
+
+
+def _ordered(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))

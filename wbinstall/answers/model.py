@@ -1,0 +1,133 @@
+"""The answers: one typed model for everything the wizard asks.
+
+Field names (the YAML keys) are a contract with external tooling: add fields, rename none.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from wbinstall.answers.secrets import Secret
+from wbinstall.checks.ids import CHECK_IDS
+from wbinstall.requirements import Cloud, Environment, Workload
+
+API_VERSION = "wbinstall/v1"
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_FQDN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
+
+
+def _fqdn(value: str) -> str:
+    value = value.strip().rstrip(".")
+    if "://" in value or "/" in value:
+        raise ValueError("give the host name only, without https:// or a path (e.g. wandb.example.com)")
+    if ":" in value:
+        raise ValueError("give the host name only, without a port (users reach W&B on port 443)")
+    if not _FQDN.match(value):
+        raise ValueError("must be a fully qualified domain name such as wandb.example.com")
+    return value.lower()
+
+
+def _dns_label(value: str) -> str:
+    if not _DNS_LABEL.match(value):
+        raise ValueError("must be a lowercase DNS label: letters, digits and '-', at most 63 characters")
+    return value
+
+
+FQDN = Annotated[str, AfterValidator(_fqdn)]
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, data: Any) -> Any:
+        # A section whose children are all commented out (`ingress:`) is YAML null: treat it
+        # as "all defaults", as a reader of the file would.
+        if isinstance(data, dict):
+            optional = {(f.alias or n) for n, f in cls.model_fields.items() if f.default_factory is not None}
+            return {k: v for k, v in data.items() if not (v is None and k in optional)}
+        return data
+
+
+class KubernetesAnswers(_Section):
+    kubeconfig: str | None = Field(default=None, description="Path to a kubeconfig; default: $KUBECONFIG or ~/.kube/config")
+    context: str | None = Field(default=None, description="Context in the kubeconfig; default: its current context")
+    namespace: DnsLabel = Field(default="wandb", description="Namespace for the operator and W&B")
+
+
+class IngressAnswers(_Section):
+    class_: str | None = Field(default=None, alias="class", description="IngressClass; default: the cluster's default class")
+    tls_secret: str | None = Field(default=None, alias="tlsSecret", description="An existing kubernetes.io/tls Secret in the namespace")
+    cert_file: str | None = Field(default=None, alias="certFile", description="PEM certificate chain to create the TLS Secret from")
+    key_file: str | None = Field(default=None, alias="keyFile", description="PEM private key for certFile")
+
+
+class MysqlAnswers(_Section):
+    host: str = Field(description="MySQL host name or address")
+    port: Port = 3306
+    database: str = "wandb_local"
+    user: str = "wandb"
+    password: Secret
+    tls: bool = Field(default=False, description="Connect with TLS")
+
+
+class StorageAnswers(_Section):
+    provider: Literal["s3", "s3-compatible", "gcs", "azure"]
+    bucket: str = Field(description="Bucket name (Azure: the container)")
+    region: str | None = None
+    endpoint: str | None = Field(default=None, description="S3-compatible endpoint URL, e.g. https://minio.example.com:9000")
+    path: str | None = Field(default=None, description="Prefix inside the bucket")
+    kms_key: str | None = Field(default=None, alias="kmsKey", description="AWS KMS key ARN (S3 only)")
+    account: str | None = Field(default=None, description="Azure storage account name (Azure only)")
+    access_key: Secret | None = Field(default=None, alias="accessKey")
+    secret_key: Secret | None = Field(default=None, alias="secretKey")
+
+
+class AirgapAnswers(_Section):
+    registry: str | None = Field(default=None, description="Private registry that mirrors W&B's images and charts")
+
+
+class OperatorAnswers(_Section):
+    image: str | None = Field(default=None, description="Controller image, e.g. wandb/controller:1.20.0")
+    chart_version: str | None = Field(default=None, alias="chartVersion", description="Pin the operator-wandb chart version")
+    airgap: AirgapAnswers = Field(default_factory=AirgapAnswers)
+
+
+def _known_check(value: str) -> str:
+    if value not in CHECK_IDS:
+        near = difflib.get_close_matches(value, CHECK_IDS, n=1)
+        hint = f"did you mean '{near[0]}'?" if near else f"known ids: {', '.join(CHECK_IDS)}"
+        raise ValueError(f"unknown check id '{value}'; {hint}")
+    return value
+
+
+class SkippedCheck(_Section):
+    id: Annotated[str, AfterValidator(_known_check)]
+    reason: Annotated[str, Field(min_length=1)]
+
+
+class ChecksAnswers(_Section):
+    skip: list[SkippedCheck] = Field(default_factory=list)
+
+
+class Answers(_Section):
+    api_version: Literal["wbinstall/v1"] = Field(alias="apiVersion")
+    workload: Workload
+    environment: Environment
+    cloud: Cloud
+    host: FQDN = Field(description="The FQDN users open, e.g. wandb.example.com")
+    license: Secret
+    kubernetes: KubernetesAnswers = Field(default_factory=KubernetesAnswers)
+    ingress: IngressAnswers = Field(default_factory=IngressAnswers)
+    mysql: MysqlAnswers
+    storage: StorageAnswers
+    operator: OperatorAnswers = Field(default_factory=OperatorAnswers)
+    checks: ChecksAnswers = Field(default_factory=ChecksAnswers)

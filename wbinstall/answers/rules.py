@@ -1,0 +1,100 @@
+"""Rules that span fields, checked after the types are right. Pure: answers in, problems out."""
+
+from __future__ import annotations
+
+from pathlib import Path as FsPath
+
+from wbinstall.answers.fields import Path, secret_paths
+from wbinstall.answers.model import Answers
+
+
+def _get(answers: Answers, path: Path) -> object:
+    value: object = answers
+    for part in path:
+        value = getattr(value, _attr(value, part), None) if not isinstance(part, int) else value[part]  # type: ignore[index]
+        if value is None:
+            return None
+    return value
+
+
+def _attr(model: object, key: str | int) -> str:
+    for name, info in type(model).model_fields.items():  # type: ignore[attr-defined]
+        if (info.alias or name) == key:
+            return name
+    return str(key)
+
+
+def cross_field(answers: Answers, base_dir: FsPath) -> list[tuple[Path, str, str]]:
+    """(path, message, severity) for every rule the answers break."""
+    found: list[tuple[Path, str, str]] = []
+
+    def error(path: Path, message: str) -> None:
+        found.append((path, message, "error"))
+
+    def warning(path: Path, message: str) -> None:
+        found.append((path, message, "warning"))
+
+    storage = answers.storage
+    if storage.provider == "s3-compatible":
+        if not storage.endpoint:
+            error(("storage", "endpoint"), "required when provider is s3-compatible (e.g. https://minio.example.com:9000)")
+        elif not storage.endpoint.startswith(("http://", "https://")):
+            error(("storage", "endpoint"), "must be a URL starting with https:// or http://")
+        if storage.access_key is None or storage.secret_key is None:
+            error(("storage",), "accessKey and secretKey are required when provider is s3-compatible")
+    elif storage.endpoint:
+        error(("storage", "endpoint"), "only used when provider is s3-compatible")
+    if storage.provider == "s3" and not storage.region:
+        error(("storage", "region"), "required when provider is s3 (the bucket's AWS region, e.g. us-east-1)")
+    if storage.provider == "azure" and not storage.account:
+        error(("storage", "account"), "required when provider is azure (the storage account name)")
+    if storage.account and storage.provider != "azure":
+        error(("storage", "account"), "only used when provider is azure")
+    if storage.kms_key and storage.provider != "s3":
+        error(("storage", "kmsKey"), "only used when provider is s3 (AWS KMS)")
+    if (storage.access_key is None) != (storage.secret_key is None):
+        missing = "secretKey" if storage.secret_key is None else "accessKey"
+        error(("storage", missing), "accessKey and secretKey go together: give both or neither")
+
+    ingress = answers.ingress
+    if (ingress.cert_file is None) != (ingress.key_file is None):
+        missing = "keyFile" if ingress.key_file is None else "certFile"
+        error(("ingress", missing), "certFile and keyFile go together: give both or neither")
+    if ingress.tls_secret and ingress.cert_file:
+        error(("ingress", "certFile"), "give either tlsSecret (an existing Secret) or certFile/keyFile, not both")
+    for key, value in (("certFile", ingress.cert_file), ("keyFile", ingress.key_file)):
+        if value and not _readable(value, base_dir):
+            error(("ingress", key), f"cannot read {value}")
+
+    kubeconfig = answers.kubernetes.kubeconfig
+    if kubeconfig and not _readable(kubeconfig, base_dir):
+        error(("kubernetes", "kubeconfig"), f"cannot read {kubeconfig}")
+
+    if answers.operator.airgap.registry and not answers.operator.chart_version:
+        error(("operator", "chartVersion"), "required for an air-gapped install (the operator-wandb chart version mirrored in your registry)")
+
+    seen: set[str] = set()
+    for i, skipped in enumerate(answers.checks.skip):
+        if skipped.id in seen:
+            error(("checks", "skip", i, "id"), f"'{skipped.id}' is skipped twice")
+        seen.add(skipped.id)
+
+    for path in secret_paths(Answers):
+        ref = _get(answers, path)
+        if ref is not None and ref.is_literal:  # type: ignore[attr-defined]
+            warning(path, "a literal secret in the answers file; prefer {env: VARIABLE} or {file: PATH}")
+    return found
+
+
+def _readable(path: str, base_dir: FsPath) -> bool:
+    p = FsPath(path).expanduser()
+    p = p if p.is_absolute() else base_dir / p
+    return p.is_file() and _can_open(p)
+
+
+def _can_open(p: FsPath) -> bool:
+    try:
+        with p.open("rb"):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,1 @@
+"""Live checks: probes gather facts, judges turn facts into results."""

@@ -1,0 +1,194 @@
+"""The command line: `wbinstall [COMMAND]`. No traceback reaches the user; exit codes are a contract."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from wbinstall import __version__, exitcodes
+from wbinstall.requirements import CLOUDS, ENVIRONMENTS, WORKLOADS
+
+
+class UsageError(Exception):
+    """Bad usage that argparse cannot see (e.g. a file that would be overwritten)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wbinstall",
+        description="Install self-managed Weights & Biases on Kubernetes. "
+        "Without a command: the wizard, or an unattended install with --answers.",
+        epilog=exitcodes.help_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"wbinstall {__version__}")
+    parser.add_argument("--answers", metavar="FILE", help="answers file (YAML); without --interactive: unattended install")
+    parser.add_argument("--interactive", action="store_true", help="open the wizard prefilled from --answers")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help, epilog=exitcodes.help_text(),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        return p
+
+    p = command("validate", "check an answers file and report every problem with its line")
+    p.add_argument("--answers", metavar="FILE", required=True)
+
+    command("schema", "print the JSON Schema of the answers file")
+
+    p = command("init", "write a commented answers template that validates")
+    p.add_argument("--output", "-o", metavar="FILE", default="-", help="file to write (default: standard output)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    p = command("sizing", "show the reference architecture's sizing for a workload")
+    p.add_argument("--workload", required=True, choices=WORKLOADS)
+    p.add_argument("--environment", required=True, choices=ENVIRONMENTS)
+    p.add_argument("--cloud", default="other", choices=CLOUDS)
+    p.add_argument("--output", choices=("text", "json"), default="text")
+
+    p = command("render", "print the Kubernetes objects an install would apply (no cluster access)")
+    p.add_argument("--answers", metavar="FILE", required=True)
+    p.add_argument("--show-secrets", action="store_true", help="print Secret values instead of redacting them")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)  # exits 2 on usage errors
+    try:
+        return _dispatch(parser, args)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return exitcodes.INTERRUPTED
+    except BrokenPipeError:  # e.g. `wbinstall render ... | head`
+        sys.stderr.close()
+        return exitcodes.OK
+    except UsageError as exc:
+        print(f"wbinstall: {exc}", file=sys.stderr)
+        return exitcodes.INVALID_INPUT
+    except Exception:  # noqa: BLE001 - the last line of defence: log it, never show a traceback
+        return _internal_error()
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from wbinstall.answers import AnswersError
+
+    try:
+        if args.command == "validate":
+            return _validate(args.answers)
+        if args.command == "schema":
+            return _schema()
+        if args.command == "init":
+            return _init(args.output, args.force)
+        if args.command == "sizing":
+            return _sizing(args.workload, args.environment, args.cloud, args.output)
+        if args.command == "render":
+            return _render(args.answers, args.show_secrets)
+        if args.interactive and not args.answers:
+            parser.error("--interactive needs --answers FILE")
+        if args.answers and not args.interactive:
+            return _unattended(args.answers)
+        return _wizard(args.answers)
+    except AnswersError as exc:
+        print(exc.format(), file=sys.stderr)
+        print(f"{len([p for p in exc.problems if p.severity == 'error'])} error(s); nothing was changed.", file=sys.stderr)
+        return exitcodes.INVALID_INPUT
+
+
+def _load(path: str):
+    """Answers with secrets resolved; warnings printed; AnswersError on any problem."""
+    from wbinstall import answers
+
+    loaded = answers.load(path)
+    for warning in loaded.warnings:
+        print(warning.format(loaded.filename), file=sys.stderr)
+    return loaded, answers.resolve_secrets(loaded)
+
+
+def _validate(path: str) -> int:
+    _load(path)
+    print(f"{path}: valid")
+    return exitcodes.OK
+
+
+def _schema() -> int:
+    from wbinstall.answers import Answers
+
+    schema = Answers.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "wbinstall answers (apiVersion wbinstall/v1)"
+    print(json.dumps(schema, indent=2))
+    return exitcodes.OK
+
+
+def _init(output: str, force: bool) -> int:
+    from wbinstall import data
+
+    template = data.text("answers-template.yaml")
+    if output == "-":
+        sys.stdout.write(template)
+        return exitcodes.OK
+    path = Path(output)
+    if path.exists() and not force:
+        raise UsageError(f"{output} exists; pass --force to overwrite it")
+    path.write_text(template, encoding="utf-8")
+    print(f"wrote {output}; edit it, then: wbinstall validate --answers {output}", file=sys.stderr)
+    return exitcodes.OK
+
+
+def _sizing(workload: str, environment: str, cloud: str, output: str) -> int:
+    from wbinstall import sizing, text
+
+    rec = sizing.recommend(workload, environment, cloud)  # type: ignore[arg-type]
+    print(json.dumps(rec.to_dict(), indent=2) if output == "json" else text.sizing(rec))
+    return exitcodes.OK
+
+
+def _render(path: str, show_secrets: bool) -> int:
+    from wbinstall import manifests
+
+    loaded, resolved = _load(path)
+    objects = manifests.render(loaded.answers, resolved, loaded.base_dir)
+    if not show_secrets:
+        print("# Secret values are redacted; pass --show-secrets to print them.")
+    sys.stdout.write(manifests.to_yaml(objects, show_secrets=show_secrets))
+    return exitcodes.OK
+
+
+def _unattended(path: str) -> int:
+    _load(path)
+    print(
+        "wbinstall: the unattended install (checks, apply, rollout) is not available in this version yet.\n"
+        f"  Meanwhile: wbinstall render --answers {path} --show-secrets | kubectl apply --server-side -f -",
+        file=sys.stderr,
+    )
+    return exitcodes.INVALID_INPUT
+
+
+def _wizard(path: str | None) -> int:
+    from wbinstall import tui
+
+    loaded = None
+    if path:
+        from wbinstall import answers
+
+        loaded = answers.load(path)
+    return tui.run(loaded)
+
+
+def _internal_error() -> int:
+    detail = traceback.format_exc()
+    try:
+        from wbinstall.paths import log_file
+
+        log = log_file()
+        with log.open("a", encoding="utf-8") as f:
+            f.write(detail)
+        where = f"details in {log}"
+    except OSError:
+        where = "no log file could be written"
+    print(f"wbinstall: internal error ({sys.exc_info()[1].__class__.__name__}); {where}. Please report it.", file=sys.stderr)
+    return exitcodes.INTERNAL_ERROR

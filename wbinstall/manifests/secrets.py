@@ -1,0 +1,50 @@
+"""Secrets the install creates: license, MySQL password, bucket keys, TLS from files.
+
+These are the only objects that carry secret values; everything else references them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from wbinstall.answers import Answers, Secrets
+from wbinstall.manifests.operator import defaults
+
+Obj = dict[str, Any]
+
+
+def _secret(answers: Answers, name: str, data: dict[str, str], kind: str = "Opaque") -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": answers.kubernetes.namespace, "labels": {"app.kubernetes.io/managed-by": "wbinstall"}},
+        "type": kind,
+        "stringData": data,
+    }
+
+
+def objects(answers: Answers, secrets: Secrets, base_dir: Path) -> list[Obj]:
+    names = defaults()["secrets"]
+    out = [
+        _secret(answers, names["license"]["name"], {names["license"]["key"]: secrets[("license",)]}),
+        _secret(answers, names["mysql"]["name"], {names["mysql"]["key"]: secrets[("mysql", "password")]}),
+    ]
+    if ("storage", "accessKey") in secrets:
+        bucket = names["bucket"]
+        out.append(_secret(answers, bucket["name"], {
+            bucket["accessKey"]: secrets[("storage", "accessKey")],
+            bucket["secretKey"]: secrets[("storage", "secretKey")],
+        }))
+    ingress = answers.ingress
+    if ingress.cert_file and ingress.key_file:
+        out.append(_secret(answers, names["tls"]["name"], {
+            "tls.crt": _read(ingress.cert_file, base_dir),
+            "tls.key": _read(ingress.key_file, base_dir),
+        }, "kubernetes.io/tls"))
+    return out
+
+
+def _read(path: str, base_dir: Path) -> str:
+    p = Path(path).expanduser()
+    return (p if p.is_absolute() else base_dir / p).read_text(encoding="utf-8")

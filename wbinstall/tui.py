@@ -1,0 +1,19 @@
+"""The one core module that imports Textual: it starts the wizard app."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from wbinstall import exitcodes
+
+if TYPE_CHECKING:
+    from wbinstall.answers import LoadedAnswers
+
+
+def run(loaded: LoadedAnswers | None = None) -> int:
+    from wbinstall.screens.app import WizardApp
+
+    app = WizardApp(loaded)
+    # No mouse: over SSH it only adds traffic, and everything is keyboard-reachable.
+    app.run(mouse=False)
+    return app.return_code or exitcodes.OK
