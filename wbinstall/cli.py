@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cloud", default="other", choices=CLOUDS)
     p.add_argument("--output", choices=("text", "json"), default="text")
 
+    p = command("check", "run the live checks against the systems named in the answers")
+    p.add_argument("--answers", metavar="FILE", required=True)
+    p.add_argument("--only", metavar="ID", nargs="+", help="run only these checks (ids as in checks.skip)")
+    p.add_argument("--output", choices=("text", "json", "junit"), default="text")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="time each probe may take (default: checks.timeout, 10)")
+
     p = command("render", "print the Kubernetes objects an install would apply (no cluster access)")
     p.add_argument("--answers", metavar="FILE", required=True)
     p.add_argument("--show-secrets", action="store_true", help="print Secret values instead of redacting them")
@@ -85,6 +91,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _init(args.output, args.force)
         if args.command == "sizing":
             return _sizing(args.workload, args.environment, args.cloud, args.output)
+        if args.command == "check":
+            return _check(args.answers, args.only, args.output, args.timeout)
         if args.command == "render":
             return _render(args.answers, args.show_secrets)
         if args.interactive and not args.answers:
@@ -145,6 +153,24 @@ def _sizing(workload: str, environment: str, cloud: str, output: str) -> int:
     rec = sizing.recommend(workload, environment, cloud)  # type: ignore[arg-type]
     print(json.dumps(rec.to_dict(), indent=2) if output == "json" else text.sizing(rec))
     return exitcodes.OK
+
+
+def _check(path: str, only: list[str] | None, output: str, timeout: float | None) -> int:
+    from wbinstall.checks.ids import CHECK_IDS
+
+    unknown = [i for i in only or [] if i not in CHECK_IDS]
+    if unknown:
+        raise UsageError(f"--only: unknown check id {', '.join(unknown)}; known ids: {', '.join(CHECK_IDS)}")
+    if timeout is not None and not 0 < timeout <= 600:
+        raise UsageError("--timeout: give seconds between 0 and 600")
+    loaded, resolved = _load(path)
+
+    from wbinstall.checks import engine, report
+
+    results = engine.run(loaded.answers, resolved, loaded.base_dir, only=only,
+                         timeout=timeout if timeout is not None else loaded.answers.checks.timeout)
+    print({"text": report.text, "json": report.to_json, "junit": report.junit}[output](results))
+    return exitcodes.CHECK_FAILED if any(r.status == "fail" for r in results) else exitcodes.OK
 
 
 def _render(path: str, show_secrets: bool) -> int:

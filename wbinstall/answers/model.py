@@ -77,6 +77,7 @@ class MysqlAnswers(_Section):
     user: str = "wandb"
     password: Secret
     tls: bool = Field(default=False, description="Connect with TLS")
+    ca_file: str | None = Field(default=None, alias="caFile", description="CA bundle (PEM) that signs the server's certificate, e.g. the RDS bundle")
 
 
 class StorageAnswers(_Section):
@@ -114,8 +115,20 @@ class SkippedCheck(_Section):
     reason: Annotated[str, Field(min_length=1)]
 
 
+class DnsCheckSettings(_Section):
+    nameservers: list[str] = Field(default_factory=list, description="Resolvers to ask, as IP or IP:PORT; default: the system's")
+
+
+class TlsCheckSettings(_Section):
+    address: str | None = Field(default=None, description="Where to connect, HOST:PORT; default: the host on port 443")
+    ca_bundle: str | None = Field(default=None, alias="caBundle", description="Extra CA certificates (PEM) to trust")
+
+
 class ChecksAnswers(_Section):
     skip: list[SkippedCheck] = Field(default_factory=list)
+    timeout: Annotated[float, Field(gt=0, le=600)] = Field(default=10.0, description="Seconds each probe may take")
+    dns: DnsCheckSettings = Field(default_factory=DnsCheckSettings)
+    tls: TlsCheckSettings = Field(default_factory=TlsCheckSettings)
 
 
 class Answers(_Section):

@@ -1,0 +1,1 @@
+"""dns checks (being written)."""

@@ -1,0 +1,134 @@
+"""Run checks: every needed probe once, concurrently, each within its timeout; then judge.
+
+A whole run takes about as long as its slowest probe. Probes run in daemon threads: a probe
+that ignores its deadline is abandoned (reported as a timeout), never waited for.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wbinstall import requirements
+from wbinstall.answers import Answers, Secrets
+from wbinstall.checks import catalog  # noqa: F401 - registers every check
+from wbinstall.checks.context import CheckInputs, ProbeContext
+from wbinstall.checks.ids import CHECK_IDS
+from wbinstall.checks.registry import CHECKS, PROBES, Check
+from wbinstall.checks.result import Result, failed, skipped
+
+
+@dataclass(frozen=True)
+class ProbeTimedOut:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ProbeCrashed:
+    error: str
+
+
+def run(
+    answers: Answers,
+    secrets: Secrets,
+    base_dir: Path,
+    *,
+    only: Iterable[str] | None = None,
+    timeout: float | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Results in the stable id order, for the selected checks (all by default)."""
+    wanted = [i for i in CHECK_IDS if i in CHECKS and (not only or i in set(only))]
+    user_skips = {s.id: s.reason for s in answers.checks.skip}
+    # Dependencies are judged too (their outcome decides a dependent's skip), shown only if wanted.
+    needed = _with_dependencies(wanted)
+    probe_names = sorted({p for i in needed if i not in user_skips for p in CHECKS[i].probes})
+    facts = _gather(probe_names, answers, secrets, base_dir, timeout)
+
+    inputs = CheckInputs(answers, requirements.load(), base_dir)
+    results: dict[str, Result] = {}
+    for check_id in needed:
+        result = _judge(CHECKS[check_id], facts, inputs, user_skips, results)
+        result = _scrub(result, secrets)
+        results[check_id] = result
+        if on_result and check_id in wanted:
+            on_result(result)
+    return [results[i] for i in wanted]
+
+
+def _with_dependencies(ids: list[str]) -> list[str]:
+    out: set[str] = set()
+    stack = list(ids)
+    while stack:
+        i = stack.pop()
+        if i not in out:
+            out.add(i)
+            stack.extend(CHECKS[i].after)
+    return [i for i in CHECK_IDS if i in out]
+
+
+def _gather(names: list[str], answers: Answers, secrets: Secrets, base_dir: Path, timeout: float | None) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    done: dict[str, threading.Event] = {}
+    start = time.monotonic()
+    limits = {n: timeout if timeout is not None else PROBES[n].timeout for n in names}
+
+    def work(name: str) -> None:
+        ctx = ProbeContext(answers, secrets, base_dir, deadline=start + limits[name])
+        try:
+            facts[name] = PROBES[name].gather(ctx)
+        except Exception as exc:  # noqa: BLE001 - a probe bug must not take the run down
+            facts[name] = ProbeCrashed(f"{type(exc).__name__}: {exc}")
+        finally:
+            done[name].set()
+
+    for name in names:
+        done[name] = threading.Event()
+        threading.Thread(target=work, args=(name,), name=f"probe-{name}", daemon=True).start()
+    for name in names:
+        # A small grace over the deadline: the probe's own timeouts should fire first.
+        if not done[name].wait(max(0.0, start + limits[name] + 0.5 - time.monotonic())):
+            facts[name] = ProbeTimedOut(limits[name])
+    return dict(facts)
+
+
+def _judge(check: Check, facts: dict[str, Any], inputs: CheckInputs, user_skips: dict[str, str],
+           results: dict[str, Result]) -> Result:
+    if check.id in user_skips:
+        return skipped(check.id, f"skipped: {user_skips[check.id]}", "skipped by checks.skip in the answers")
+    for dep in check.after:
+        if results[dep].status in ("fail", "skip"):
+            return skipped(check.id, f"not run: {dep} {'failed' if results[dep].status == 'fail' else 'was skipped'}")
+    for name in check.probes:
+        seen = facts.get(name)
+        if isinstance(seen, ProbeTimedOut):
+            return failed(check.id, f"no answer within {seen.seconds:g} s",
+                          remedy="Check that this machine can reach the service (firewall, VPN, address), "
+                                 "or allow more time with --timeout.")
+        if isinstance(seen, ProbeCrashed):
+            return failed(check.id, "the check itself failed: please report this", seen.error)
+    try:
+        return check.judge({n: facts[n] for n in check.probes}, inputs)
+    except Exception as exc:  # noqa: BLE001 - a judge bug must not hide the other results
+        return failed(check.id, "the check itself failed: please report this", f"{type(exc).__name__}: {exc}")
+
+
+def _scrub(result: Result, secrets: Secrets) -> Result:
+    """Defence in depth: no secret value survives into a result, whatever a server echoed."""
+    values = [v for v in secrets.values() if len(v) >= 4]
+    if not values:
+        return result
+
+    def clean(text: str | None) -> str | None:
+        if text is None:
+            return None
+        for v in values:
+            text = text.replace(v, "<redacted>")
+        return text
+
+    return Result(result.id, result.status, clean(result.summary) or "", tuple(clean(e) or "" for e in result.evidence),
+                  clean(result.remedy))

@@ -1,0 +1,1 @@
+"""mysql checks (being written)."""

@@ -1,0 +1,1 @@
+"""tls checks (being written)."""
