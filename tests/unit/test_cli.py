@@ -103,3 +103,8 @@ def test_an_internal_error_is_logged_not_shown(write_answers, tmp_path, monkeypa
     assert r.returncode == 4
     assert "internal error (ZeroDivisionError)" in r.stderr and "Traceback" not in r.stderr
     assert "ZeroDivisionError" in (state / "wbinstall.log").read_text()
+
+
+def test_check_refuses_an_unknown_check_id(write_answers):
+    r = wbinstall("check", "--answers", str(write_answers(VALID)), "--only", "k8s.verison", env_extra=SECRET_VALUES)
+    assert r.returncode == 2 and "unknown check id k8s.verison" in r.stderr

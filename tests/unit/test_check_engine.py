@@ -1,0 +1,102 @@
+"""The check engine: skips with reasons, dependencies, deadlines, and the three report faces.
+
+These tests register small probes of their own: what is under test is the engine's
+bookkeeping (which runs, what is skipped, what a stuck probe turns into), not any server.
+"""
+
+import json
+import threading
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.checks.support import make_answers, make_secrets
+from wbinstall.checks import engine, registry, report
+from wbinstall.checks.registry import Check, Probe
+from wbinstall.checks.result import failed, passed
+
+
+@pytest.fixture
+def fake_area(monkeypatch):
+    """Two checks on one probe, a dependent check, and a probe that never returns."""
+    calls = {"quick": 0}
+    release = threading.Event()
+
+    def quick(ctx):
+        calls["quick"] += 1
+        return {"version": "8.0.36", "password": ctx.secrets[("mysql", "password")]}
+
+    def stuck(ctx):
+        release.wait(30)  # ignores its deadline on purpose
+        return {}
+
+    probes = {"quick": Probe("quick", quick), "stuck": Probe("stuck", stuck)}
+    checks = {
+        "t.connect": Check("t.connect", "connect", ("quick",), lambda f, i: passed("t.connect", "connected")),
+        "t.version": Check("t.version", "version", ("quick",),
+                           lambda f, i: failed("t.version", "too old", f["quick"]["version"]), after=("t.connect",)),
+        "t.after-version": Check("t.after-version", "dependent", ("quick",),
+                                 lambda f, i: passed("t.after-version", "x"), after=("t.version",)),
+        "t.leaky": Check("t.leaky", "leaky", ("quick",),
+                         lambda f, i: passed("t.leaky", f"password is {f['quick']['password']}")),
+        "t.stuck": Check("t.stuck", "stuck", ("stuck",), lambda f, i: passed("t.stuck", "never")),
+    }
+    monkeypatch.setattr(registry, "PROBES", probes)
+    monkeypatch.setattr(engine, "PROBES", probes)
+    monkeypatch.setattr(engine, "CHECKS", checks)
+    monkeypatch.setattr(engine, "CHECK_IDS", tuple(checks))
+    yield calls
+    release.set()
+
+
+def run(answers=None, **kw):
+    return {r.id: r for r in engine.run(answers or make_answers(), make_secrets(**{"mysql.password": "s3cr3t-pw"}),
+                                        None, **kw)}
+
+
+def test_a_probe_runs_once_for_all_its_checks(fake_area):
+    run(only=["t.connect", "t.version", "t.leaky"])
+    assert fake_area["quick"] == 1
+
+
+def test_a_dependent_check_is_skipped_with_the_cause(fake_area):
+    results = run(only=["t.version", "t.after-version"])
+    assert results["t.version"].status == "fail"
+    assert results["t.after-version"].status == "skip"
+    assert "t.version failed" in results["t.after-version"].summary
+    assert set(results) == {"t.version", "t.after-version"}  # dependencies run, but are not shown
+
+
+def test_a_probe_that_ignores_its_deadline_becomes_a_timeout_result(fake_area):
+    results = run(only=["t.stuck", "t.connect"], timeout=0.2)
+    assert results["t.stuck"].status == "fail" and "no answer within 0.2 s" in results["t.stuck"].summary
+    assert results["t.connect"].status == "pass"
+
+
+def test_user_skips_carry_their_reason_into_every_report(fake_area, monkeypatch):
+    monkeypatch.setattr("wbinstall.answers.model.CHECK_IDS", engine.CHECK_IDS)
+    answers = make_answers(checks={"skip": [{"id": "t.version", "reason": "DBA signed off on 8.0.36"}]})
+    results = list(run(answers, only=["t.version", "t.after-version"]).values())
+    assert results[0].status == "skip" and "DBA signed off on 8.0.36" in results[0].summary
+    assert "DBA signed off on 8.0.36" in report.text(results)
+    assert "DBA signed off on 8.0.36" in report.to_json(results)
+    assert "DBA signed off on 8.0.36" in report.junit(results)
+    assert results[1].status == "skip" and "was skipped" in results[1].summary
+
+
+def test_a_secret_echoed_by_a_judge_is_scrubbed(fake_area):
+    result = run(only=["t.leaky"])["t.leaky"]
+    assert "s3cr3t-pw" not in result.summary and "<redacted>" in result.summary
+
+
+def test_reports_list_every_result(fake_area):
+    results = list(run(only=["t.connect", "t.version"]).values())
+    text = report.text(results)
+    assert "PASS  t.connect" in text and "FAIL  t.version" in text and "seen: 8.0.36" in text
+    data = json.loads(report.to_json(results))
+    assert [r["id"] for r in data["results"]] == ["t.connect", "t.version"]
+    assert set(data["results"][0]) == {"id", "status", "summary", "evidence", "remedy"}
+    assert data["counts"] == {"pass": 1, "warn": 0, "fail": 1, "skip": 0}
+    suite = ET.fromstring(report.junit(results))
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    assert suite.find("testcase[@name='t.version']/failure").get("message") == "too old"
