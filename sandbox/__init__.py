@@ -1,0 +1,1 @@
+"""Real local servers (TLS, DNS, S3, MySQL look-alikes, MariaDB, Kubernetes) for wbinstall tests."""

@@ -1,0 +1,155 @@
+"""What the `k8s` probe saw: kubeconfig, server version, nodes, classes, access reviews.
+
+Facts hold values as the API returned them (quantities as strings, annotations' text), so
+judges can quote them verbatim. No credential from the kubeconfig ever lands here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, Literal, TypeVar
+
+T = TypeVar("T")
+
+# Why a step failed. Kubeconfig problems come before any traffic; the rest are what a request
+# to the API server ran into.
+ProblemKind = Literal[
+    "no-kubeconfig",     # no file at the given path / $KUBECONFIG / ~/.kube/config
+    "bad-kubeconfig",    # unreadable YAML, missing cluster/user entry, credential plugin failed
+    "unknown-context",   # answers.kubernetes.context is not in the kubeconfig
+    "no-context",        # no context chosen and the kubeconfig has no current-context
+    "refused",           # TCP connection refused
+    "dns",               # the server's host name does not resolve
+    "unreachable",       # other network errors (no route, reset, closed mid-request)
+    "timeout",           # no answer in time (connect, TLS handshake or response)
+    "tls-untrusted",     # certificate chain not trusted by the kubeconfig's CA
+    "tls-hostname",      # certificate not valid for the server's host name
+    "tls",               # any other TLS failure (expired, protocol mismatch)
+    "unauthorized",      # 401: credentials rejected
+    "forbidden",         # 403: authenticated, not allowed
+    "http",              # any other HTTP error status
+]
+
+KUBECONFIG_PROBLEMS = frozenset({"no-kubeconfig", "bad-kubeconfig", "unknown-context", "no-context"})
+NETWORK_PROBLEMS = frozenset({"refused", "dns", "unreachable", "timeout"})
+TLS_PROBLEMS = frozenset({"tls-untrusted", "tls-hostname", "tls"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: ProblemKind
+    detail: str           # the library's / server's own words
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class Kubeconfig:
+    paths: tuple[str, ...]          # files read, or the places looked at when none exists
+    contexts: tuple[str, ...] = ()  # every context the files define
+    current_context: str | None = None
+    context: str | None = None      # the context used (chosen, else current)
+    cluster: str | None = None
+    server: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerVersion:
+    git_version: str
+    major: str
+    minor: str
+    platform: str = ""
+
+
+@dataclass(frozen=True)
+class Taint:
+    key: str
+    effect: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.key}{'=' + self.value if self.value else ''}:{self.effect}"
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    arch_label: str | None = None     # metadata.labels["kubernetes.io/arch"]
+    arch_info: str | None = None      # status.nodeInfo.architecture (what the kubelet runs on)
+    os: str | None = None             # status.nodeInfo.operatingSystem, else kubernetes.io/os
+    instance_type: str | None = None  # node.kubernetes.io/instance-type (or the beta label)
+    cpu: str | None = None            # status.allocatable.cpu, verbatim
+    memory: str | None = None         # status.allocatable.memory, verbatim
+    unschedulable: bool = False       # cordoned
+    taints: tuple[Taint, ...] = ()
+    ready: bool | None = None         # Ready condition; None when not reported
+
+    @property
+    def arch(self) -> str | None:
+        # The kubelet reports nodeInfo from the machine itself; the label can be overridden.
+        return self.arch_info or self.arch_label
+
+    @property
+    def blocking_taints(self) -> tuple[Taint, ...]:
+        # W&B's pods carry no tolerations: NoSchedule and NoExecute keep them off the node
+        # (the control-plane taint among them); PreferNoSchedule does not.
+        return tuple(t for t in self.taints if t.effect in ("NoSchedule", "NoExecute"))
+
+    @property
+    def schedulable(self) -> bool:
+        return not self.unschedulable and not self.blocking_taints
+
+
+@dataclass(frozen=True)
+class IngressClass:
+    name: str
+    controller: str
+    default: bool
+
+
+@dataclass(frozen=True)
+class StorageClass:
+    name: str
+    provisioner: str
+    default: bool
+    binding_mode: str | None = None
+    created: str | None = None  # ISO timestamp: with several defaults the newest one wins
+
+
+@dataclass(frozen=True)
+class Access:
+    """One SelfSubjectAccessReview: may the current identity do `verb` on this resource?"""
+
+    verb: str
+    group: str
+    resource: str
+    namespace: str | None  # None = cluster-wide
+    allowed: bool
+    reason: str = ""
+
+    @property
+    def resource_name(self) -> str:
+        return f"{self.resource}.{self.group}" if self.group else self.resource
+
+
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """What one read returned: the items, or why it could not be read."""
+
+    items: tuple[T, ...] = ()
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True)
+class KubeFacts:
+    kubeconfig: Kubeconfig
+    # A kubeconfig or connection problem: nothing below it was gathered.
+    problem: Problem | None = None
+    version: ServerVersion | None = None
+    # Who the server says we are (SelfSubjectReview); None when it cannot tell us.
+    user: str | None = None
+    groups: tuple[str, ...] = ()
+    nodes: Listing[Node] = field(default_factory=Listing)
+    ingress_classes: Listing[IngressClass] = field(default_factory=Listing)
+    storage_classes: Listing[StorageClass] = field(default_factory=Listing)
+    access: Listing[Access] = field(default_factory=Listing)
+    namespace: str = "wandb"  # where the install puts its namespaced objects

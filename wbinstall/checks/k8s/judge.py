@@ -1,0 +1,412 @@
+"""Judges for the k8s.* checks: pure functions of the `k8s` probe's facts and the inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from wbinstall import sizing
+from wbinstall.checks.context import CheckInputs
+from wbinstall.checks.k8s.capacity import NodeCapacity, NodeFit, cores, fit_nodes, gib
+from wbinstall.checks.k8s.facts import Access, KubeFacts, Listing, Node
+from wbinstall.checks.k8s.needs import APPLY_VERBS, INSTALL_NEEDS
+from wbinstall.checks.k8s.versions import parse_minimum, parse_server_version
+from wbinstall.checks.result import Result, failed, passed, skipped, warned
+
+PROBE = "k8s"
+# W&B's images are Linux images; requirements.yaml lists the architectures.
+NODE_OS = "linux"
+ANONYMOUS = "system:anonymous"
+
+_GET_CREDENTIALS = {
+    "aws": "aws eks update-kubeconfig --name <cluster> --region <region>",
+    "gcp": "gcloud container clusters get-credentials <cluster> --region <region>",
+    "azure": "az aks get-credentials --resource-group <resource-group> --name <cluster>",
+}
+
+
+def _kube(facts: Mapping[str, Any]) -> KubeFacts:
+    return facts[PROBE]
+
+
+def _names(items: Iterable[str], limit: int = 8) -> str:
+    items = list(items)
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _unread(check_id: str, what: str, listing: Listing[Any], f: KubeFacts) -> Result:
+    """A read the check needs failed: it cannot judge, so it says why (never a silent pass)."""
+    p = listing.problem
+    assert p is not None
+    remedy = (f"Give {f.user or 'this identity'} read access to {what}, or run with a cluster-admin context "
+              "(the install needs cluster-wide rights anyway)." if p.kind in ("forbidden", "unauthorized")
+              else "Check the connection to the cluster and run the checks again (--timeout allows more time).")
+    return warned(check_id, f"could not read {what}: {p.kind}", p.detail, remedy=remedy)
+
+
+def _not_connected(check_id: str, f: KubeFacts) -> Result | None:
+    # The engine skips these checks when k8s.connect fails; this guards direct calls.
+    return skipped(check_id, "not run: no connection to the cluster") if f.problem or f.version is None else None
+
+
+# ----- k8s.connect -------------------------------------------------------------------------
+
+def judge_connect(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
+    f = _kube(facts)
+    kc = f.kubeconfig
+    cid = "k8s.connect"
+    evidence = [f"kubeconfig: {', '.join(kc.paths)}"] if kc.paths else []
+    if kc.context:
+        evidence.append(f"context: {kc.context} (cluster {kc.cluster}, server {kc.server})")
+    p = f.problem
+    if p is None:
+        if f.user == ANONYMOUS:
+            return failed(cid, f"{kc.server} treats this connection as anonymous: context {kc.context} sends no "
+                               "credentials it accepts", *evidence, remedy=_refresh_credentials(inputs, kc.context))
+        who = f" as {f.user}" if f.user else ""
+        groups = f" (groups: {', '.join(f.groups)})" if f.groups else ""
+        return passed(cid, f"connected to {kc.server} (context {kc.context}){who}", *evidence,
+                      *([f"user: {f.user}{groups}"] if f.user else []))
+    evidence.append(p.detail)
+    server, host = kc.server or "the API server", urlsplit(kc.server or "").hostname or "the server's host"
+    ctx = f"context {kc.context}"
+    contexts = (f"contexts in the kubeconfig: {_names(kc.contexts, 20)}" if kc.contexts
+                else "the kubeconfig defines no contexts")
+    if p.kind == "no-kubeconfig":
+        cmd = _GET_CREDENTIALS.get(inputs.answers.cloud)
+        return failed(cid, f"no kubeconfig: {p.detail}", *evidence[:-1], remedy=(
+            "Set kubernetes.kubeconfig to your cluster's kubeconfig file, or export KUBECONFIG."
+            + (f"\nTo write one: {cmd}" if cmd else "")))
+    if p.kind == "bad-kubeconfig":
+        return failed(cid, "the kubeconfig could not be loaded", *evidence, remedy=(
+            f"Check it with: kubectl --kubeconfig {kc.paths[0] if kc.paths else '<file>'} config view"
+            " (credential plugins such as aws, gcloud or kubelogin must be installed and logged in)."))
+    if p.kind in ("unknown-context", "no-context"):
+        what = (f"context '{inputs.answers.kubernetes.context}' is not in the kubeconfig" if p.kind == "unknown-context"
+                and inputs.answers.kubernetes.context else f"no context to use: {p.detail}")
+        return failed(cid, what, *evidence[:-1], contexts, remedy=(
+            f"Set kubernetes.context to one of: {_names(kc.contexts, 20)}" if kc.contexts
+            else "Add the cluster's context to the kubeconfig (kubectl config get-contexts lists them)."))
+    if p.kind == "refused":
+        return failed(cid, f"connection refused by {server}", *evidence, remedy=(
+            f"Nothing accepts connections at {server}: check the server address of {ctx}, that the cluster is "
+            "running, and for a private endpoint that this machine is on its network (VPN, bastion)."))
+    if p.kind == "dns":
+        return failed(cid, f"cannot resolve {host}", *evidence, remedy=(
+            f"{host} does not resolve from this machine: a private cluster endpoint needs the VPC's DNS "
+            "(run from inside the network, or use the public endpoint)."))
+    if p.kind == "timeout":
+        return failed(cid, f"no answer from {server} in time", *evidence, remedy=(
+            f"A firewall or security group may drop traffic to {server}, or the endpoint is private: run from a "
+            "machine that can reach it, or allow more time with --timeout / checks.timeout."))
+    if p.kind == "unreachable":
+        return failed(cid, f"cannot reach {server}", *evidence, remedy=(
+            f"Check the network path to {server} (route, VPN, proxy settings HTTPS_PROXY / NO_PROXY)."))
+    if p.kind == "tls-untrusted":
+        return failed(cid, f"the certificate of {server} is not trusted by the kubeconfig's CA", *evidence, remedy=(
+            f"{ctx}'s certificate-authority does not sign the certificate {server} presents. Fetch the "
+            "kubeconfig again (the cluster's CA may have been rotated), and check that no TLS-inspecting proxy "
+            "sits between this machine and the cluster."))
+    if p.kind == "tls-hostname":
+        return failed(cid, f"the certificate of {server} is not valid for {host}", *evidence, remedy=(
+            f"Use an address the API server's certificate names, or set tls-server-name for the cluster of {ctx} "
+            "to a name it does (kubectl config set-cluster <cluster> --tls-server-name=<name>)."))
+    if p.kind == "tls":
+        return failed(cid, f"TLS with {server} failed", *evidence, remedy=(
+            f"Check that {server} is the Kubernetes API server (https) and that its certificate is valid."))
+    if p.kind == "unauthorized":
+        return failed(cid, f"{server} rejected the credentials of {ctx} (401 Unauthorized)", *evidence,
+                      remedy=_refresh_credentials(inputs, kc.context))
+    if p.kind == "forbidden":
+        return failed(cid, f"{server} refused {ctx} access to the server version (403 Forbidden)", *evidence, remedy=(
+            "The identity is known but may not read even /version: use a context with cluster-admin rights."))
+    return failed(cid, f"{server} answered {p.status}", *evidence,
+                  remedy=f"Check that {server} is the Kubernetes API server.")
+
+
+def _refresh_credentials(inputs: CheckInputs, context: str | None) -> str:
+    cmd = _GET_CREDENTIALS.get(inputs.answers.cloud)
+    return (f"The token or client certificate of context {context} is missing, invalid or expired: log in again and "
+            "refresh the kubeconfig" + (f" ({cmd})." if cmd else "."))
+
+
+# ----- k8s.version -------------------------------------------------------------------------
+
+def judge_version(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
+    cid = "k8s.version"
+    f = _kube(facts)
+    if (r := _not_connected(cid, f)) is not None:
+        return r
+    v = f.version
+    assert v is not None
+    minimum = parse_minimum(inputs.requirements.kubernetes.min_version)
+    want = f"{minimum[0]}.{minimum[1]}"
+    seen = f"gitVersion {v.git_version!r} (major {v.major!r}, minor {v.minor!r})"
+    version = parse_server_version(v.git_version, v.major, v.minor)
+    if version is None:
+        return warned(cid, "the server reports no version that can be read", seen,
+                      remedy=f"Check by hand that the cluster runs Kubernetes {want} or newer (kubectl version).")
+    if version.minor_version < minimum:
+        steps = " -> ".join(f"{version.major}.{m}" for m in range(version.minor, minimum[1] + 1)) \
+            if version.major == minimum[0] else want
+        service = _managed_kubernetes(inputs)
+        return failed(cid, f"Kubernetes {version} is older than the required {want}", seen, remedy=(
+            f"Upgrade the control plane{service} to {want} or newer, one minor version at a time ({steps}), "
+            "then the node pools."))
+    if version.prerelease:
+        return warned(cid, f"Kubernetes {version} is a pre-release build", seen,
+                      remedy=f"Pre-release builds are for testing: use a released Kubernetes {want} or newer for W&B.")
+    return passed(cid, f"Kubernetes {version} meets the minimum {want}", seen)
+
+
+def _managed_kubernetes(inputs: CheckInputs) -> str:
+    services = inputs.requirements.clouds[inputs.answers.cloud].managed_services
+    return f" ({services.kubernetes})" if services else ""
+
+
+# ----- k8s.arch ----------------------------------------------------------------------------
+
+def _platform(node: Node) -> str:
+    return f"{node.os or '?'}/{node.arch or '?'}"
+
+
+def _why_unschedulable(node: Node) -> str:
+    reasons = (["cordoned"] if node.unschedulable else []) + [str(t) for t in node.blocking_taints]
+    return ", ".join(reasons)
+
+
+def judge_arch(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
+    cid = "k8s.arch"
+    f = _kube(facts)
+    if (r := _not_connected(cid, f)) is not None:
+        return r
+    if f.nodes.problem:
+        return _unread(cid, "the nodes", f.nodes, f)
+    allowed = set(inputs.requirements.kubernetes.architectures)
+    want = "/".join(sorted(allowed))
+    nodes = f.nodes.items
+    if not nodes:
+        return failed(cid, "the cluster has no nodes", remedy=(
+            f"Add a node pool of {want} nodes (W&B runs on x86 only); with an autoscaler at zero, "
+            "scale it to at least one node."))
+    schedulable = [n for n in nodes if n.schedulable]
+    ignored = [f"not schedulable, ignored: {n.name} ({_why_unschedulable(n)})" for n in nodes if not n.schedulable]
+    if not schedulable:
+        return failed(cid, f"none of the {len(nodes)} nodes accepts W&B's pods (all cordoned or tainted)", *ignored, remedy=(
+            f"Add schedulable {NODE_OS}/{want} nodes, or uncordon / untaint existing ones (kubectl uncordon <node>)."))
+    good = [n for n in schedulable if n.arch in allowed and n.os in (NODE_OS, None)]
+    unknown = [n for n in schedulable if n.arch is None]
+    bad = [n for n in schedulable if n not in good and n not in unknown]
+    per_node = [f"{n.name}: {_platform(n)}" + (f" ({n.instance_type})" if n.instance_type else "") for n in schedulable]
+    if bad:
+        names = _names(f"{n.name} ({_platform(n)})" for n in bad)
+        summary = f"{len(bad)} of {len(schedulable)} schedulable nodes are not {NODE_OS}/{want}: {names}"
+        if good:
+            # The taint GKE puts on its Arm nodes by default; tainted nodes no longer count here.
+            groups: dict[str, list[str]] = {}
+            for n in bad:
+                taint = f"kubernetes.io/arch={n.arch}" if n.arch not in allowed else f"kubernetes.io/os={n.os}"
+                groups.setdefault(taint, []).append(n.name)
+            commands = "\n".join(f"  kubectl taint nodes {' '.join(ns)} {t}:NoSchedule" for t, ns in groups.items())
+            remedy = (f"W&B's images are {NODE_OS}/{want} only and its pods carry no node selector, so the scheduler can "
+                      "place them on these nodes, where they fail. Remove those node pools, or keep W&B off the nodes "
+                      f"with a taint:\n{commands}")
+        else:
+            remedy = (f"W&B runs on x86 ({NODE_OS}/{want}) only; ARM is not supported. Add a {want} node pool"
+                      + _machine_hint(inputs) + ".")
+        return failed(cid, summary, *per_node, *ignored, remedy=remedy)
+    if unknown:
+        return warned(cid, f"{len(unknown)} schedulable node(s) report no architecture: {_names(n.name for n in unknown)}",
+                      *per_node, *ignored,
+                      remedy=f"Check them with: kubectl get nodes -L kubernetes.io/arch (W&B needs {want}).")
+    return passed(cid, f"all {len(good)} schedulable nodes are {NODE_OS}/{want}", *per_node, *ignored)
+
+
+def _machine_hint(inputs: CheckInputs) -> str:
+    rec = sizing.recommend(inputs.answers.workload, inputs.answers.environment, inputs.answers.cloud)
+    return f" (e.g. {rec.kubernetes_machine_type})" if rec.kubernetes_machine_type else ""
+
+
+# ----- k8s.ingress -------------------------------------------------------------------------
+
+def judge_ingress(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
+    cid = "k8s.ingress"
+    f = _kube(facts)
+    if (r := _not_connected(cid, f)) is not None:
+        return r
+    if f.ingress_classes.problem:
+        return _unread(cid, "the IngressClasses", f.ingress_classes, f)
+    classes = f.ingress_classes.items
+    seen = [f"IngressClass {c.name}: controller {c.controller}" + (" (default)" if c.default else "") for c in classes]
+    chosen = inputs.answers.ingress.class_
+    install = ("Install an ingress controller (ingress-nginx, Traefik, Istio, the AWS Load Balancer Controller, "
+               "Azure Application Gateway, ...) so that it creates an IngressClass")
+    if not classes:
+        return failed(cid, "the cluster has no IngressClass: nothing would expose W&B",
+                      remedy=f"{install}; kubectl get ingressclass lists them.")
+    if chosen:
+        match = next((c for c in classes if c.name == chosen), None)
+        if match is None:
+            return failed(cid, f"ingress.class '{chosen}' is not an IngressClass here", *seen,
+                          remedy=f"Set ingress.class to one of: {_names(c.name for c in classes)} "
+                                 f"(or install the controller for '{chosen}').")
+        return passed(cid, f"IngressClass {chosen} exists (controller {match.controller})", *seen)
+    defaults = [c for c in classes if c.default]
+    if len(defaults) == 1:
+        only = defaults[0]
+        return passed(cid, f"the default IngressClass {only.name} will serve W&B (controller {only.controller})", *seen)
+    names = _names(c.name for c in classes)
+    if defaults:
+        # The API server's admission then rejects every Ingress that names no class.
+        return failed(cid, f"{len(defaults)} IngressClasses are marked default: {_names(c.name for c in defaults)}", *seen,
+                      remedy=("Kubernetes refuses an Ingress without a class when several are default: "
+                              f"set ingress.class to one of: {names}."))
+    return warned(cid, f"no IngressClass is the default: set ingress.class to one of: {names}", *seen,
+                  remedy=f"Set ingress.class to one of: {names}; an Ingress without a class is served by no controller.")
+
+
+# ----- k8s.storage -------------------------------------------------------------------------
+
+NO_PROVISIONER = "kubernetes.io/no-provisioner"
+
+
+def judge_storage(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
+    cid = "k8s.storage"
+    f = _kube(facts)
+    if (r := _not_connected(cid, f)) is not None:
+        return r
+    if f.storage_classes.problem:
+        return _unread(cid, "the StorageClasses", f.storage_classes, f)
+    classes = f.storage_classes.items
+    seen = [f"StorageClass {c.name}: provisioner {c.provisioner}, volumeBindingMode {c.binding_mode}"
+            + (" (default)" if c.default else "") for c in classes]
+    if not classes:
+        return failed(cid, "the cluster has no StorageClass: W&B's volumes cannot be provisioned", remedy=(
+            "Install a CSI driver with a default StorageClass (EBS CSI on EKS, the built-in ones on GKE and AKS, "
+            "or e.g. Longhorn / OpenEBS on premises)."))
+    defaults = sorted((c for c in classes if c.default), key=lambda c: c.created or "", reverse=True)
+    if not defaults:
+        # wbinstall sets no global.storageClass, so the chart's claims name no class and need a default.
+        first = classes[0].name
+        return failed(cid, f"no StorageClass is the default: W&B's volume claims would stay Pending", *seen, remedy=(
+            f"Mark one of {_names(c.name for c in classes)} as the default, e.g.:\n"
+            f"  kubectl patch storageclass {first} -p "
+            "'{\"metadata\": {\"annotations\": {\"storageclass.kubernetes.io/is-default-class\": \"true\"}}}'"))
+    used = defaults[0]
+    if used.provisioner == NO_PROVISIONER:
+        return warned(cid, f"the default StorageClass {used.name} provisions nothing ({NO_PROVISIONER})", *seen, remedy=(
+            "Claims of this class wait for hand-made PersistentVolumes: create them for W&B's claims, or make a "
+            "class with a dynamic provisioner the default."))
+    if len(defaults) > 1:
+        summary = f"{len(defaults)} StorageClasses are marked default; the newest, {used.name}, is used"
+        return warned(cid, summary, *seen, remedy=(
+            f"Keep one default: remove the annotation storageclass.kubernetes.io/is-default-class from "
+            f"{_names(c.name for c in defaults[1:])}."))
+    return passed(cid, f"the default StorageClass {used.name} provisions W&B's volumes ({used.provisioner})", *seen)
+
+
+# ----- k8s.rbac ----------------------------------------------------------------------------
+
+def judge_rbac(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
+    cid = "k8s.rbac"
+    f = _kube(facts)
+    if (r := _not_connected(cid, f)) is not None:
+        return r
+    if f.access.problem:
+        return _unread(cid, "its own access rights (SelfSubjectAccessReview)", f.access, f)
+    denied = [a for a in f.access.items if not a.allowed]
+    who = f.user or "this identity"
+    if not denied:
+        return passed(cid, f"{who} may apply everything the install creates",
+                      f"allowed: {', '.join(APPLY_VERBS)} on {len(f.access.items) // len(APPLY_VERBS)} kinds "
+                      f"(cluster-wide and in namespace {f.namespace})")
+    lines = [_denied_line(res, [a for a in denied if a.resource_name == res]) for res in _ordered(denied)]
+    kinds = len({a.resource_name for a in denied})
+    return failed(cid, f"{who} may not apply {kinds} of the {len(INSTALL_NEEDS)} kinds the install creates", *lines,
+                  remedy=_rbac_remedy(denied, f))
+
+
+def _ordered(denied: list[Access]) -> list[str]:
+    out: list[str] = []
+    for a in denied:
+        if a.resource_name not in out:
+            out.append(a.resource_name)
+    return out
+
+
+def _denied_line(resource: str, rows: list[Access]) -> str:
+    scope = f"in namespace {rows[0].namespace}" if rows[0].namespace else "cluster-wide"
+    what = next((n.what for n in INSTALL_NEEDS if n.resource_name == resource), resource)
+    return f"denied: {'/'.join(a.verb for a in rows)} {resource} {scope} ({what})"
+
+
+def _rbac_remedy(denied: list[Access], f: KubeFacts) -> str:
+    verbs = ",".join(sorted({a.verb for a in denied}))
+    resources = ",".join(_ordered(denied))
+    user = f.user or "<your user>"
+    return (
+        f"Run wbinstall with a cluster-admin context (set kubernetes.context), or have an administrator grant {user}:\n"
+        f"  kubectl create clusterrole wbinstall-installer --verb={verbs} --resource={resources}\n"
+        f"  kubectl create clusterrolebinding wbinstall-installer --clusterrole=wbinstall-installer --user={user}\n"
+        "Creating the operator's ClusterRole also needs every right it grants (or the escalate verb), "
+        "so cluster-admin is simplest.")
+
+
+# ----- k8s.capacity ------------------------------------------------------------------------
+
+def judge_capacity(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
+    cid = "k8s.capacity"
+    f = _kube(facts)
+    if (r := _not_connected(cid, f)) is not None:
+        return r
+    if f.nodes.problem:
+        return _unread(cid, "the nodes", f.nodes, f)
+    a = inputs.answers
+    rec = sizing.recommend(a.workload, a.environment, a.cloud)
+    need = rec.kubernetes_node
+    machine = rec.kubernetes_machine_type
+    table = (f"{sizing.WORKLOAD_NAMES[a.workload]}, {sizing.ENVIRONMENT_NAMES[a.environment]}: "
+             f"{need.cpu} CPU / {need.memory_gb} GB per node (GB read as GiB)"
+             + (f", {rec.cloud_name} machine type {machine}" if machine else ""))
+    allowed = set(inputs.requirements.kubernetes.architectures)
+    candidates = [n for n in f.nodes.items if n.schedulable and n.arch in allowed and n.os in (NODE_OS, None)]
+    notes = [f"not Ready, ignored: {n.name}" for n in candidates if n.ready is False]
+    measured: list[NodeCapacity] = []
+    for n in candidates:
+        if n.ready is False:
+            continue
+        try:
+            measured.append(NodeCapacity.parse(n.name, n.cpu or "", n.memory or "", n.instance_type))
+        except ValueError:
+            notes.append(f"no allocatable resources reported, ignored: {n.name} (cpu {n.cpu!r}, memory {n.memory!r})")
+    if not measured:
+        return failed(cid, "no Ready, schedulable amd64 node to run W&B", f"recommended: {table}", *notes,
+                      remedy=f"Add nodes with at least {need.cpu} CPU and {need.memory_gb} GiB each{_type_hint(machine)}.")
+    fits = fit_nodes(measured, need, machine)
+    short = [x for x in fits if not x.fits]
+    evidence = [f"recommended: {table}", *(x.describe() for x in fits), *notes]
+    if not short:
+        return passed(cid, f"all {len(fits)} nodes meet the recommended {need.cpu} CPU / {need.memory_gb} GiB", *evidence)
+    remedy = _capacity_remedy(short, need.cpu, need.memory_gb, machine)
+    if len(short) == len(fits):
+        return failed(cid, f"no node meets the recommended {need.cpu} CPU / {need.memory_gb} GiB: {_shortfalls(short)}",
+                      *evidence, remedy=remedy)
+    return warned(cid, f"{len(short)} of {len(fits)} nodes are below the recommended {need.cpu} CPU / {need.memory_gb} GiB: "
+                       f"{_shortfalls(short)}", *evidence, remedy=remedy)
+
+
+def _shortfalls(short: list[NodeFit]) -> str:
+    return _names((f"{x.node.name} {cores(x.node.cpu)} CPU / {gib(x.node.memory_gib)} GiB" for x in short), 3)
+
+
+def _type_hint(machine: str | None) -> str:
+    return f" (e.g. {machine})" if machine else ""
+
+
+def _capacity_remedy(short: list[NodeFit], cpu: int, memory_gb: int, machine: str | None) -> str:
+    return (f"Use nodes with at least {cpu} CPU and {memory_gb} GiB allocatable each{_type_hint(machine)}: add such a "
+            f"node pool and drain or remove the smaller nodes ({_names(x.node.name for x in short)}). The figures are "
+            "the reference architecture's starting point; to accept smaller nodes knowingly, skip this check "
+            "with a reason (checks.skip).")

@@ -1,0 +1,302 @@
+"""Gather the cluster facts for every k8s.* check in one pass. All I/O lives here.
+
+One ApiClient per run, built from the chosen kubeconfig and context without touching the
+kubernetes library's global configuration. Every request carries `_request_timeout` from the
+run's deadline and urllib3 retries are off, so an address that accepts and never answers
+costs one timeout, not four. Expected failures become `Problem`s in the facts.
+
+Credential plugins (`exec:` in the kubeconfig, e.g. `aws eks get-token`) run inside the
+kubernetes library without a timeout of ours; if one hangs, the engine abandons the probe at
+the deadline and reports a timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import ssl
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from wbinstall.checks.context import ProbeContext
+from wbinstall.checks.k8s.facts import (
+    Access,
+    IngressClass,
+    KubeFacts,
+    Kubeconfig,
+    Listing,
+    Node,
+    Problem,
+    ServerVersion,
+    StorageClass,
+    Taint,
+)
+from wbinstall.checks.k8s.needs import APPLY_VERBS, INSTALL_NEEDS
+
+T = TypeVar("T")
+
+DEFAULT_INGRESS_CLASS = "ingressclass.kubernetes.io/is-default-class"
+DEFAULT_STORAGE_CLASS = "storageclass.kubernetes.io/is-default-class"
+_PARALLEL = 8  # concurrent reads after /version (a remote cluster is ~50-100 ms per request)
+
+
+def gather(ctx: ProbeContext) -> KubeFacts:
+    namespace = ctx.answers.kubernetes.namespace
+    kubeconfig, config_file, problem = _read_kubeconfig(ctx)
+    if problem:
+        return KubeFacts(kubeconfig, problem, namespace=namespace)
+
+    from kubernetes import client, config
+
+    cfg = client.Configuration()
+    cfg.retries = 0
+    try:
+        api = config.new_client_from_config(config_file=config_file, context=kubeconfig.context,
+                                            persist_config=False, client_configuration=cfg)
+    except Exception as exc:  # noqa: BLE001 - any loader failure is a kubeconfig problem
+        return KubeFacts(kubeconfig, Problem("bad-kubeconfig", _loader_message(exc)), namespace=namespace)
+    try:
+        return _gather_from(api, ctx, kubeconfig, namespace)
+    finally:
+        api.close()
+
+
+def _gather_from(api: Any, ctx: ProbeContext, kubeconfig: Kubeconfig, namespace: str) -> KubeFacts:
+    from kubernetes import client
+
+    try:
+        info = client.VersionApi(api).get_code(_request_timeout=ctx.remaining())
+    except Exception as exc:  # noqa: BLE001 - classified into the facts
+        return KubeFacts(kubeconfig, classify(exc), namespace=namespace)
+    version = ServerVersion(info.git_version or "", info.major or "", info.minor or "", info.platform or "")
+
+    with ThreadPoolExecutor(_PARALLEL, thread_name_prefix="probe-k8s") as pool:
+        who = pool.submit(_who_am_i, api, ctx)
+        nodes = pool.submit(_listing, ctx, lambda t: client.CoreV1Api(api).list_node(_request_timeout=t), _node)
+        ingress = pool.submit(_listing, ctx, lambda t: client.NetworkingV1Api(api).list_ingress_class(_request_timeout=t),
+                              _ingress_class)
+        storage = pool.submit(_listing, ctx, lambda t: client.StorageV1Api(api).list_storage_class(_request_timeout=t),
+                              _storage_class)
+        reviews = [pool.submit(_review, api, ctx, verb, need.group, need.resource,
+                               namespace if need.namespaced else None)
+                   for need in INSTALL_NEEDS for verb in APPLY_VERBS]
+        user, groups = who.result()
+        checked = [r.result() for r in reviews]
+    denied_by_error = next((p for _, p in checked if p), None)
+    access = Listing[Access](problem=denied_by_error) if denied_by_error else Listing(tuple(a for a, _ in checked if a))
+    return KubeFacts(kubeconfig, None, version, user, groups, nodes.result(), ingress.result(), storage.result(),
+                     access, namespace)
+
+
+# ----- kubeconfig ------------------------------------------------------------------------
+
+def _read_kubeconfig(ctx: ProbeContext) -> tuple[Kubeconfig, str, Problem | None]:
+    """Find the file(s), list their contexts, pick one. No network."""
+    chosen = ctx.answers.kubernetes.kubeconfig
+    if chosen:
+        candidates = [ctx.path(chosen)]
+        where = f"kubernetes.kubeconfig: {candidates[0]}"
+    elif os.environ.get("KUBECONFIG"):
+        # Like kubectl: a list of files; those that exist are merged.
+        candidates = [Path(p).expanduser() for p in os.environ["KUBECONFIG"].split(os.pathsep) if p]
+        where = f"$KUBECONFIG={os.environ['KUBECONFIG']}"
+    else:
+        candidates = [Path("~/.kube/config").expanduser()]
+        where = f"the default {candidates[0]}"
+    existing = [str(p) for p in candidates if p.is_file()]
+    if not existing:
+        return Kubeconfig(tuple(str(p) for p in candidates)), "", Problem("no-kubeconfig", f"no kubeconfig file at {where}")
+    config_file = os.pathsep.join(existing)
+
+    from kubernetes.config.kube_config import KubeConfigMerger
+
+    try:
+        merged = KubeConfigMerger(config_file).config
+        raw = merged.value if merged is not None else None
+    except Exception as exc:  # noqa: BLE001 - unreadable file or YAML error
+        return Kubeconfig(tuple(existing)), config_file, Problem("bad-kubeconfig", _loader_message(exc))
+    if not isinstance(raw, dict):
+        return Kubeconfig(tuple(existing)), config_file, Problem("bad-kubeconfig", f"{config_file} holds no kubeconfig")
+
+    contexts = {str(c.get("name")): (c.get("context") or {}) for c in _named(raw.get("contexts"))}
+    current = raw.get("current-context") or None
+    wanted = ctx.answers.kubernetes.context or current
+    base = Kubeconfig(tuple(existing), tuple(contexts), current)
+    if ctx.answers.kubernetes.context and ctx.answers.kubernetes.context not in contexts:
+        return base, config_file, Problem("unknown-context", f"no context named '{ctx.answers.kubernetes.context}'")
+    if not wanted:
+        return base, config_file, Problem("no-context", "the kubeconfig sets no current-context")
+    if wanted not in contexts:
+        return base, config_file, Problem("unknown-context", f"current-context '{wanted}' is not defined")
+    cluster = contexts[wanted].get("cluster")
+    server = next((c.get("cluster", {}).get("server") for c in _named(raw.get("clusters")) if c.get("name") == cluster), None)
+    return (Kubeconfig(tuple(existing), tuple(contexts), current, wanted, cluster, server), config_file, None)
+
+
+def _named(items: Any) -> list[dict[str, Any]]:
+    """Entries of a kubeconfig list (the merger wraps them in ConfigNodes)."""
+    out = []
+    for item in items or []:
+        value = getattr(item, "value", item)
+        if isinstance(value, dict):
+            out.append(value)
+    return out
+
+
+def _loader_message(exc: Exception) -> str:
+    return str(exc).strip() or type(exc).__name__
+
+
+# ----- reads -----------------------------------------------------------------------------
+
+def _listing(ctx: ProbeContext, read: Callable[[float], Any], convert: Callable[[Any], T]) -> Listing[T]:
+    try:
+        result = read(ctx.remaining())
+    except Exception as exc:  # noqa: BLE001 - classified into the facts
+        return Listing(problem=classify(exc))
+    return Listing(tuple(convert(item) for item in result.items or []))
+
+
+def _who_am_i(api: Any, ctx: ProbeContext) -> tuple[str | None, tuple[str, ...]]:
+    """The user name and groups the server sees (authentication.k8s.io/v1, Kubernetes 1.28+)."""
+    from kubernetes import client
+    from kubernetes.client.rest import ApiException
+
+    try:
+        review = client.AuthenticationV1Api(api).create_self_subject_review(
+            client.V1SelfSubjectReview(), _request_timeout=ctx.remaining())
+    except Exception as exc:  # noqa: BLE001 - older servers lack the API; the name is only evidence
+        # Anonymous callers may not ask, but the refusal names them: 'User "system:anonymous" ...'.
+        named = re.search(r'User "([^"]+)"', _api_message(exc)) if isinstance(exc, ApiException) else None
+        return (named[1] if named else None), ()
+    info = review.status.user_info if review.status else None
+    return (info.username, tuple(info.groups or ())) if info else (None, ())
+
+
+def _review(api: Any, ctx: ProbeContext, verb: str, group: str, resource: str,
+            namespace: str | None) -> tuple[Access | None, Problem | None]:
+    from kubernetes import client
+
+    body = client.V1SelfSubjectAccessReview(spec=client.V1SelfSubjectAccessReviewSpec(
+        resource_attributes=client.V1ResourceAttributes(verb=verb, group=group, resource=resource, namespace=namespace)))
+    try:
+        status = client.AuthorizationV1Api(api).create_self_subject_access_review(
+            body, _request_timeout=ctx.remaining()).status
+    except Exception as exc:  # noqa: BLE001 - classified into the facts
+        return None, classify(exc)
+    reason = status.reason or status.evaluation_error or ""
+    return Access(verb, group, resource, namespace, bool(status.allowed), reason), None
+
+
+def _node(n: Any) -> Node:
+    labels = n.metadata.labels or {}
+    status, spec = n.status, n.spec
+    info = status.node_info if status else None
+    allocatable = (status.allocatable if status else None) or {}
+    ready = next((c.status == "True" for c in (status.conditions if status else None) or [] if c.type == "Ready"), None)
+    return Node(
+        name=n.metadata.name,
+        arch_label=labels.get("kubernetes.io/arch"),
+        arch_info=(info.architecture or None) if info else None,
+        os=((info.operating_system or None) if info else None) or labels.get("kubernetes.io/os"),
+        instance_type=labels.get("node.kubernetes.io/instance-type") or labels.get("beta.kubernetes.io/instance-type"),
+        cpu=allocatable.get("cpu"),
+        memory=allocatable.get("memory"),
+        unschedulable=bool(spec.unschedulable) if spec else False,
+        taints=tuple(Taint(t.key, t.effect, t.value) for t in ((spec.taints if spec else None) or [])),
+        ready=ready,
+    )
+
+
+def _ingress_class(c: Any) -> IngressClass:
+    annotations = c.metadata.annotations or {}
+    return IngressClass(c.metadata.name, (c.spec.controller if c.spec else None) or "",
+                        annotations.get(DEFAULT_INGRESS_CLASS) == "true")
+
+
+def _storage_class(c: Any) -> StorageClass:
+    annotations = c.metadata.annotations or {}
+    created = c.metadata.creation_timestamp
+    return StorageClass(c.metadata.name, c.provisioner or "", annotations.get(DEFAULT_STORAGE_CLASS) == "true",
+                        c.volume_binding_mode, created.isoformat() if created else None)
+
+
+# ----- errors ----------------------------------------------------------------------------
+
+def classify(exc: BaseException) -> Problem:
+    """An exception from the kubernetes client -> what went wrong, in the library's words."""
+    from kubernetes.client.rest import ApiException
+
+    if isinstance(exc, ApiException):
+        kind = {401: "unauthorized", 403: "forbidden"}.get(exc.status or 0, "http")
+        return Problem(kind, _api_message(exc), exc.status)  # type: ignore[arg-type]
+    chain = _chain(exc)
+    cert = next((e for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
+    if cert is not None:
+        message = cert.verify_message or str(cert)
+        if cert.verify_code in (62, 64) or "mismatch" in message.lower():  # host name / IP address
+            return Problem("tls-hostname", message)
+        # 2/20: unknown issuer, 18/19: self-signed, 21: cannot verify leaf, 27: untrusted.
+        if cert.verify_code in (2, 18, 19, 20, 21, 27) or "issuer" in message or "self" in message:
+            return Problem("tls-untrusted", message)
+        return Problem("tls", message)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return Problem("refused", _innermost(chain))
+    if any(isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError" for e in chain):
+        return Problem("dns", _innermost(chain))
+    if any(_is_timeout(e) for e in chain):
+        return Problem("timeout", _innermost(chain))
+    # A peer that hangs up mid-handshake (a load balancer without healthy backends) is a
+    # reachability problem, not a certificate one.
+    if any(isinstance(e, (ConnectionResetError, ssl.SSLEOFError)) for e in chain):
+        return Problem("unreachable", _innermost(chain))
+    if any(isinstance(e, ssl.SSLError) for e in chain):
+        return Problem("tls", _innermost(chain))
+    return Problem("unreachable", _innermost(chain))
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception, what it wraps (urllib3's .reason) and its causes, outermost first."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop(0)
+        if e is None or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        reason = getattr(e, "reason", None)
+        todo += [reason if isinstance(reason, BaseException) else None, e.__cause__, e.__context__]
+    return seen
+
+
+def _is_timeout(e: BaseException) -> bool:
+    # urllib3's NewConnectionError subclasses ConnectTimeoutError: refused/DNS are decided first.
+    return isinstance(e, (TimeoutError, socket.timeout)) or type(e).__name__ in ("ReadTimeoutError", "ConnectTimeoutError")
+
+
+def _innermost(chain: list[BaseException]) -> str:
+    for e in reversed(chain):
+        text = str(e).strip()
+        if text:
+            return text
+    return type(chain[-1]).__name__
+
+
+def _body_text(exc: Any) -> str:
+    body = getattr(exc, "body", None) or ""
+    return body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+
+
+def _api_message(exc: Any) -> str:
+    """The server's Status message ('nodes is forbidden: User "x" cannot list ...')."""
+    try:
+        body = json.loads(_body_text(exc))
+        if isinstance(body, dict) and body.get("message"):
+            return str(body["message"])
+    except (TypeError, ValueError):
+        pass
+    return f"{exc.status} {exc.reason}".strip()
