@@ -1,0 +1,115 @@
+"""The local sandbox as a demo: every server wbinstall talks to, on 127.0.0.1.
+
+    python -m sandbox up        start it, write .sandbox/answers.yaml, wait for Ctrl-C
+    python -m sandbox wizard    start it and open the wizard prefilled (what `./dev run` does)
+    python -m sandbox check     start it and run `wbinstall check` against it
+
+A real Kubernetes control plane with kwok nodes (three r6i.xlarge), an ingress and a volume
+stand-in, the W&B operator stand-in; a MySQL-8 server tuned as W&B documents; an S3 bucket with
+W&B's CORS rules; a DNS server that points the host at the ingress; an HTTPS listener with a
+certificate from the sandbox's own CA (so tls.certificate warns: a private CA is not
+recommended). Secrets are written to files (mode 0600) and referenced from the answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+HOST = "wandb.sandbox.test"
+NAMESPACE = "wandb"
+
+
+def _secret_file(directory: Path, name: str, value: str) -> str:
+    path = directory / name
+    path.write_text(value + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return name
+
+
+@contextlib.contextmanager
+def running(directory: Path):
+    """Start everything; yield the answers file; stop everything (also on Ctrl-C)."""
+    from sandbox import mysql_mimic_server as mm
+    from sandbox.dns import SandboxDNS
+    from sandbox.kube.cluster import ADMIN_CONTEXT, KubeCluster
+    from sandbox.kube.ingress_standin import CLASS_NAME
+    from sandbox.s3 import ACCESS_KEY, REGION, SECRET_KEY, SandboxS3, wandb_cors_rules
+    from sandbox.tls import SandboxCA, start_tls_listener
+
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.ExitStack() as stack:
+        print("sandbox: starting Kubernetes (etcd, kube-apiserver, controller-manager, scheduler, kwok) ...", file=sys.stderr)
+        cluster = KubeCluster(ingress_address="127.0.0.1").start()
+        stack.callback(cluster.stop)
+        cluster.start_operator_standin(namespace=NAMESPACE)
+
+        mysql = mm.MimicMySQL(mm.preset("mysql-8.0.36", variables=mm.WANDB_RECOMMENDED)).start()
+        stack.callback(mysql.stop)
+        s3 = stack.enter_context(SandboxS3())
+        bucket = s3.create_bucket("wandb-sandbox", cors_rules=wandb_cors_rules(f"https://{HOST}"))
+        dns = stack.enter_context(SandboxDNS())
+        dns.set_a(HOST, "127.0.0.1")
+        ca = SandboxCA(directory / "ca")
+        tls = start_tls_listener(ca, "valid", HOST)
+        stack.callback(tls.stop)
+
+        answers = {
+            "apiVersion": "wbinstall/v1",
+            "workload": "models",
+            "environment": "test",
+            "cloud": "aws",
+            "host": HOST,
+            "license": {"file": _secret_file(directory, "license.txt", "sandbox-license")},
+            "kubernetes": {"kubeconfig": str(cluster.kubeconfig), "context": ADMIN_CONTEXT, "namespace": NAMESPACE},
+            "ingress": {"class": CLASS_NAME},
+            "mysql": {"host": mysql.host, "port": mysql.port, "database": mm.DEFAULT_DATABASE, "user": mm.DEFAULT_USER,
+                      "password": {"file": _secret_file(directory, "mysql-password.txt", mm.DEFAULT_PASSWORD)}},
+            "storage": {"provider": "s3-compatible", "bucket": bucket, "region": REGION, "endpoint": s3.endpoint_url,
+                        "accessKey": {"file": _secret_file(directory, "s3-access-key.txt", ACCESS_KEY)},
+                        "secretKey": {"file": _secret_file(directory, "s3-secret-key.txt", SECRET_KEY)}},
+            "checks": {"dns": {"nameservers": [f"{dns.host}:{dns.port}"]},
+                       "tls": {"address": f"{tls.host}:{tls.port}", "caBundle": str(tls.ca_bundle)}},
+        }
+        path = directory / "answers.yaml"
+        path.write_text("# Written by `python -m sandbox`: answers for the local sandbox.\n"
+                        + yaml.safe_dump(answers, sort_keys=False), encoding="utf-8")
+        print(f"sandbox: ready in {cluster.startup_seconds:.0f} s; answers: {path}", file=sys.stderr)
+        yield path
+
+
+def _wbinstall(*args: str) -> int:
+    return subprocess.call([sys.executable, "-m", "wbinstall", *args])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=("up", "wizard", "check"))
+    parser.add_argument("--dir", default=".sandbox", help="where the answers and secret files go (default: .sandbox)")
+    args = parser.parse_args(argv)
+    # Ctrl-C in `up` and a SIGTERM both unwind through the ExitStack, stopping every server.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        with running(Path(args.dir).resolve()) as answers:
+            if args.command == "wizard":
+                return _wbinstall("--answers", str(answers), "--interactive")
+            if args.command == "check":
+                return _wbinstall("check", "--answers", str(answers))
+            print(f"\n  wbinstall check --answers {answers}\n  wbinstall --answers {answers} --interactive\n"
+                  "\nPress Ctrl-C to stop the sandbox.", file=sys.stderr)
+            signal.pause()
+    except KeyboardInterrupt:
+        print("\nsandbox: stopped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
