@@ -103,6 +103,10 @@ class LatencyProxies:
         async def stop() -> None:
             for close in self._closers:
                 close()
+            current = asyncio.current_task()
+            for task in asyncio.all_tasks():
+                if task is not current:
+                    task.cancel()
 
         self._call(stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
