@@ -12,7 +12,7 @@ conftest.py `pytest_plugins`).
     sandbox_kube_old         session   OldApiServer: a second apiserver reporting v1.28.15
 
 The binaries are built (sandbox/build-binaries.sh) if missing, never skipped: right after
-collection when any selected test uses these fixtures, so that a first build (~10 min) is
+collection when any selected test uses these fixtures, so that a first build (~15 min) is
 not counted against the first test's pytest-timeout.
 """
 
