@@ -12,7 +12,6 @@ from tests.checks.support import make_answers, probe_context, run_checks
 from wbinstall.checks.dns.facts import LoadBalancer
 from wbinstall.checks.dns.probe import gather_ingress_address
 
-pytest_plugins = ["sandbox.fixtures_net"]
 
 HOST = "wandb.sandbox.test"
 STANDIN_ADDRESS = "127.0.0.1"  # KubeCluster's default ingress_address

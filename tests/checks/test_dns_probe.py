@@ -17,7 +17,6 @@ from sandbox.procs import free_port
 from tests.checks.support import make_answers, probe_context, run_checks
 from wbinstall.checks.dns.probe import gather_dns, gather_ingress_address, lookup, parse_nameserver
 
-pytest_plugins = ["sandbox.fixtures_net"]
 
 HOST = "wandb.sandbox.test"
 

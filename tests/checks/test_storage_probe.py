@@ -28,7 +28,6 @@ from wbinstall.checks.storage.facts import Failure
 from wbinstall.checks.storage.probe import gather, observe
 from wbinstall.checks.storage.s3 import S3Bucket
 
-pytest_plugins = ["sandbox.fixtures_net"]
 
 STORAGE_IDS = ["storage.access", "storage.presign", "storage.cors"]
 HOST = WANDB_ORIGIN.removeprefix("https://")  # the tests' answers use this host (support.BASE)

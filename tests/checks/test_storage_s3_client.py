@@ -21,7 +21,6 @@ from wbinstall.checks.storage.judge import access
 from wbinstall.checks.storage.probe import Budget, observe
 from wbinstall.checks.storage.s3 import S3Bucket
 
-pytest_plugins = ["sandbox.fixtures_net"]
 
 
 def aws(bucket: str = "wandb-bucket", region: str = "eu-west-1") -> S3Bucket:

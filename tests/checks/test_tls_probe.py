@@ -21,7 +21,6 @@ from sandbox.procs import free_port
 from tests.checks.support import make_answers, probe_context, run_checks
 from wbinstall.checks.tls.probe import gather, parse_address
 
-pytest_plugins = ["sandbox.fixtures_net"]
 
 HOST = "wandb.sandbox.test"  # the name the sandbox listeners' certificates are issued for
 
