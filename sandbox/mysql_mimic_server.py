@@ -54,6 +54,7 @@ from sqlglot.executor import execute
 from sqlglot.executor.table import Table
 
 from sandbox.procs import LOOPBACK
+from wbinstall import requirements
 
 
 class _OnlyTracebacks(logging.Filter):
@@ -141,16 +142,8 @@ MYSQL80_DEFAULTS: dict[str, Any] = {
     "transaction_isolation": "REPEATABLE-READ",
 }
 
-# The values W&B documents (wandb-operator.md §3.3): pass as `variables=` to get a tuned server.
-WANDB_RECOMMENDED: dict[str, Any] = {
-    "binlog_format": "ROW",
-    "binlog_row_image": "MINIMAL",
-    "innodb_flush_log_at_trx_commit": 1,
-    "innodb_online_alter_log_max_size": 268435456,
-    "max_prepared_stmt_count": 1048576,
-    "sort_buffer_size": 67108864,
-    "sync_binlog": 1,
-}
+# The values W&B documents (assets/requirements.yaml, read as the checks read it): pass as `variables=` to get a tuned server.
+WANDB_RECOMMENDED: dict[str, Any] = dict(requirements.load().mysql.settings)
 
 _MYSQL57_DEFAULTS = {
     **{k: v for k, v in MYSQL80_DEFAULTS.items() if k != "default_authentication_plugin"},

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 LOOPBACK = "127.0.0.1"
 
@@ -193,3 +193,35 @@ def _stop_all() -> None:
         procs = list(_running)
     for proc in procs:
         proc.stop(grace=2.0)
+
+
+class ServedInThread:
+    """Start/stop/with for a socketserver-style server (`self._server`) run in a thread.
+
+    Subclasses set `self._server` and `self._thread_name`; `stop()` shuts the loop down,
+    joins the thread and closes the socket, so nothing is left listening.
+    """
+
+    _server: Any
+    _thread_name: str = "sandbox-server"
+    _thread: threading.Thread | None = None
+
+    def start(self):
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=self._thread_name, kwargs={"poll_interval": 0.1}
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

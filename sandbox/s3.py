@@ -24,7 +24,6 @@ from __future__ import annotations
 import http.client
 import logging
 import os
-import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -36,7 +35,7 @@ os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
-from sandbox.procs import LOOPBACK  # noqa: E402
+from sandbox.procs import LOOPBACK, ServedInThread  # noqa: E402
 
 REGION = "us-east-1"
 ACCESS_KEY = "SANDBOXACCESSKEY0001"
@@ -148,7 +147,7 @@ class SandboxS3(_S3Endpoint):
         self.stop()
 
 
-class MinioLikeS3(_S3Endpoint):
+class MinioLikeS3(ServedInThread, _S3Endpoint):
     """A stand-in for MinIO community edition's CORS behaviour, NOT MinIO: a small HTTP reverse
     proxy in front of a SandboxS3.
 
@@ -164,30 +163,11 @@ class MinioLikeS3(_S3Endpoint):
         self.allow_origin = allow_origin
         self._server = _ProxyServer(self)
         self.host, self.port = self._server.server_address[:2]
-        self._thread: threading.Thread | None = None
+        self._thread_name = f"minio-like-{self.port}"
 
     def origin_allowed(self, origin: str) -> bool:
         return self.allow_origin == "*" or origin in [o.strip() for o in self.allow_origin.split(",")]
 
-    def start(self) -> MinioLikeS3:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"minio-like-{self.port}"
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> MinioLikeS3:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
 
 # Headers that belong to one hop, not to the request/response being relayed.

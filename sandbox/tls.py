@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from sandbox.procs import LOOPBACK
+from sandbox.procs import LOOPBACK, ServedInThread
 
 SCENARIOS = (
     "valid",
@@ -262,7 +262,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class TLSListener:
+class TLSListener(ServedInThread):
     """An HTTPS server on 127.0.0.1 (free port) answering `GET /` with 200 and the scenario name.
 
     Attributes: scenario, host ("127.0.0.1", to connect to), port, server_name (the name to verify
@@ -278,31 +278,12 @@ class TLSListener:
         self.facts = CertFacts.of(pair)
         self._server = _HTTPSServer(server_context(pair, workdir), f"wbinstall sandbox tls: {scenario}\n".encode())
         self.host, self.port = self._server.server_address[:2]
-        self._thread: threading.Thread | None = None
+        self._thread_name = f"tls-{scenario}"
 
     @property
     def url(self) -> str:
         return f"https://{self.server_name}:{self.port}/"
 
-    def start(self) -> TLSListener:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"tls-{self.scenario}", kwargs={"poll_interval": 0.1}
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> TLSListener:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"TLSListener({self.scenario!r}, {self.host}:{self.port}, server_name={self.server_name!r})"
