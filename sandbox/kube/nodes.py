@@ -91,12 +91,18 @@ def add_small_node(api: client.ApiClient, name: str, **kwargs) -> client.V1Node:
     return add_node(api, name, **kwargs)
 
 
+# The node controller creates a node with these taints and lifts them a few seconds after the
+# node turns Ready, as on a real cluster; until then the node rightly counts as unschedulable.
+TRANSIENT_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+
+
 def wait_node_ready(api: client.ApiClient, name: str, timeout: float = 30) -> client.V1Node:
+    """Wait until the node is Ready and schedulable (its transient taints lifted)."""
     core = client.CoreV1Api(api)
     deadline = time.monotonic() + timeout
     while True:
         node = core.read_node(name)
-        if is_ready(node):
+        if is_ready(node) and not any(t.key in TRANSIENT_TAINTS for t in node.spec.taints or []):
             return node
         if time.monotonic() > deadline:
             raise TimeoutError(f"node {name} not Ready after {timeout} s: {node.status.conditions}")
