@@ -105,8 +105,9 @@ class ManagedProcess:
 
         Raises RuntimeError (with the log's tail) if the process exits first, TimeoutError if it
         is not ready within `timeout` seconds; in both cases the process is stopped."""
-        if self._proc is not None:
-            raise RuntimeError(f"{self.name}: already started")
+        if self.alive:
+            raise RuntimeError(f"{self.name}: already running")
+        # A stopped process may be started again (e.g. an API server restart in a test).
         if self.log_path is None:
             fd, path = tempfile.mkstemp(prefix=f"wbinstall-sandbox-{self.name}-", suffix=".log")
             os.close(fd)

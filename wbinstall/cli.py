@@ -27,6 +27,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wbinstall {__version__}")
     parser.add_argument("--answers", metavar="FILE", help="answers file (YAML); without --interactive: unattended install")
     parser.add_argument("--interactive", action="store_true", help="open the wizard prefilled from --answers")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="with --answers: run the checks, then a server-side dry run with a diff; change nothing")
+    parser.add_argument("--timeout-rollout", type=float, metavar="SECONDS",
+                        help="with --answers: limit each rollout phase (operator, resource, workloads; "
+                             "default 300/600/1200 s) to SECONDS")
+    parser.add_argument("--force-conflicts", action="store_true",
+                        help="with --answers: take over fields another field manager owns (server-side apply)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
@@ -98,7 +105,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.interactive and not args.answers:
             parser.error("--interactive needs --answers FILE")
         if args.answers and not args.interactive:
-            return _unattended(args.answers)
+            return _unattended(args.answers, args)
         return _wizard(args.answers)
     except AnswersError as exc:
         print(exc.format(), file=sys.stderr)
@@ -184,14 +191,17 @@ def _render(path: str, show_secrets: bool) -> int:
     return exitcodes.OK
 
 
-def _unattended(path: str) -> int:
-    _load(path)
-    print(
-        "wbinstall: the unattended install (checks, apply, rollout) is not available in this version yet.\n"
-        f"  Meanwhile: wbinstall render --answers {path} --show-secrets | kubectl apply --server-side -f -",
-        file=sys.stderr,
-    )
-    return exitcodes.INVALID_INPUT
+def _unattended(path: str, args: argparse.Namespace | None = None) -> int:
+    if args is not None and args.timeout_rollout is not None and args.timeout_rollout <= 0:
+        raise UsageError("--timeout-rollout: give a number of seconds above 0")
+    loaded, resolved = _load(path)
+
+    from wbinstall.apply.install import InstallOptions, run
+
+    options = InstallOptions(dry_run=bool(getattr(args, "dry_run", False)),
+                             force_conflicts=bool(getattr(args, "force_conflicts", False)),
+                             timeout_rollout=getattr(args, "timeout_rollout", None))
+    return run(loaded, resolved, options)
 
 
 def _wizard(path: str | None) -> int:

@@ -1,0 +1,1 @@
+from tests.apply.support import cleanup_cluster_scoped  # noqa: F401 - fixture

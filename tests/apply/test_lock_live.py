@@ -1,0 +1,72 @@
+"""The install lock (a Lease in the namespace): one install at a time, naming the holder;
+a lease its holder stopped renewing expires."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.apply.support import kube_for
+from wbinstall.apply.lock import LEASE_NAME, InstallLock, LockHeld, holder_of
+
+
+def test_second_install_is_refused_naming_the_holder_and_since_when(sandbox_kube, sandbox_kube_namespace):
+    kube = kube_for(sandbox_kube)
+    with InstallLock(kube, sandbox_kube_namespace, who="jump-1/4242/alice"):
+        with pytest.raises(LockHeld) as refused:
+            InstallLock(kube, sandbox_kube_namespace, who="jump-2/77/bob").acquire()
+    message = str(refused.value)
+    assert "jump-1/4242/alice" in message
+    assert "since 20" in message and "UTC" in message
+    assert sandbox_kube_namespace in message
+    assert refused.value.holder.identity == "jump-1/4242/alice"
+
+
+def test_the_lock_is_free_again_after_release(sandbox_kube, sandbox_kube_namespace):
+    kube = kube_for(sandbox_kube)
+    InstallLock(kube, sandbox_kube_namespace, who="a/1/x").acquire().release()
+    lock = InstallLock(kube, sandbox_kube_namespace, who="b/2/y").acquire()
+    try:
+        assert lock.current().identity == "b/2/y"
+    finally:
+        lock.release()
+    assert kube.get(f"/apis/coordination.k8s.io/v1/namespaces/{sandbox_kube_namespace}/leases/{LEASE_NAME}") is None
+
+
+def test_a_stale_lease_of_a_dead_install_is_taken_over(sandbox_kube, sandbox_kube_namespace):
+    kube = kube_for(sandbox_kube)
+    long_ago = (datetime.now(timezone.utc) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": LEASE_NAME, "namespace": sandbox_kube_namespace},
+                 "spec": {"holderIdentity": "gone/1/carol", "leaseDurationSeconds": 30,
+                          "acquireTime": long_ago, "renewTime": long_ago}})
+
+    lock = InstallLock(kube, sandbox_kube_namespace, who="new/2/dave").acquire()
+    try:
+        assert lock.current().identity == "new/2/dave"
+    finally:
+        lock.release()
+
+
+def test_the_holder_renews_its_lease_while_it_runs(sandbox_kube, sandbox_kube_namespace):
+    from sandbox.kube.waits import wait_for
+
+    kube = kube_for(sandbox_kube)
+    path = f"/apis/coordination.k8s.io/v1/namespaces/{sandbox_kube_namespace}/leases/{LEASE_NAME}"
+    with InstallLock(kube, sandbox_kube_namespace, who="a/1/x", seconds=3):
+        first = kube.get(path)["spec"]["renewTime"]
+        renewed = wait_for(lambda: kube.get(path)["spec"]["renewTime"], lambda t: t != first, timeout=20)
+        assert renewed != first
+        assert holder_of(kube.get(path)).identity == "a/1/x"
+
+
+@pytest.mark.parametrize("spec, live", [
+    ({}, False),
+    ({"holderIdentity": ""}, False),
+    ({"holderIdentity": "h/1/u", "leaseDurationSeconds": 30, "renewTime": "2020-01-01T00:00:00.000000Z"}, False),
+    ({"holderIdentity": "h/1/u", "leaseDurationSeconds": 30,
+      "renewTime": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}, True),
+])
+def test_holder_of_a_lease(spec, live):
+    assert (holder_of({"spec": spec}) is not None) is live

@@ -1,0 +1,158 @@
+"""The install lock: a coordination.k8s.io/v1 Lease `wbinstall-install` in the namespace.
+
+Two installs into one namespace at once would interleave their applies and confuse each
+other's rollout view, so an install takes the Lease first. It names its holder
+(`host/pid/user`) and since when, so a refused user knows whom to ask. The holder renews it
+every LEASE_SECONDS/3 while it runs; a holder that dies (kill -9, lost SSH session) stops
+renewing and the Lease is free again LEASE_SECONDS after its last renewal. Expiry is judged
+with this machine's clock against the renew time written by the holder's; a skew of a few
+seconds only shifts when a stale lease is taken over.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from wbinstall.apply.kube import Kube, KubeError, collection_path
+
+LEASE_NAME = "wbinstall-install"
+LEASE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Holder:
+    identity: str
+    since: datetime | None
+    renewed: datetime | None
+    seconds: int
+
+    def describe(self, now: datetime | None = None) -> str:
+        since = self.since.strftime("%Y-%m-%d %H:%M:%S UTC") if self.since else "an unknown time"
+        return f"{self.identity} since {since}"
+
+
+class LockHeld(Exception):
+    """Another install holds the Lease."""
+
+    def __init__(self, namespace: str, holder: Holder):
+        self.namespace, self.holder = namespace, holder
+        super().__init__(
+            f"another install into namespace {namespace} is under way: held by {holder.describe()} "
+            f"(Lease {LEASE_NAME}; it expires {holder.seconds} s after its holder stops renewing it)")
+
+
+def identity() -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in a bare container
+        user = str(os.getuid())
+    return f"{socket.gethostname()}/{os.getpid()}/{user}"
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _stamp(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def holder_of(lease: dict | None) -> Holder | None:
+    """The live holder of a Lease object, or None when it is free or expired."""
+    spec = (lease or {}).get("spec") or {}
+    who = spec.get("holderIdentity")
+    if not who:
+        return None
+    seconds = int(spec.get("leaseDurationSeconds") or LEASE_SECONDS)
+    renewed = _time(spec.get("renewTime")) or _time(spec.get("acquireTime"))
+    if renewed is None or renewed + timedelta(seconds=seconds) < datetime.now(timezone.utc):
+        return None
+    return Holder(who, _time(spec.get("acquireTime")), renewed, seconds)
+
+
+class InstallLock:
+    """`with InstallLock(kube, ns): ...` — raises LockHeld when another live install holds it."""
+
+    def __init__(self, kube: Kube, namespace: str, who: str | None = None, seconds: int = LEASE_SECONDS):
+        self.kube, self.namespace = kube, namespace
+        self.who = who or identity()
+        self.seconds = seconds
+        self._path = f"{collection_path('coordination.k8s.io/v1', 'Lease', namespace)}/{LEASE_NAME}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._rv: str | None = None
+        self.lost = threading.Event()
+
+    @property
+    def held(self) -> bool:
+        return self._thread is not None
+
+    def current(self) -> Holder | None:
+        return holder_of(self.kube.get(self._path))
+
+    def acquire(self) -> "InstallLock":
+        now = datetime.now(timezone.utc)
+        body = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": {"name": LEASE_NAME, "namespace": self.namespace,
+                             "labels": {"app.kubernetes.io/managed-by": "wbinstall"}},
+                "spec": {"holderIdentity": self.who, "leaseDurationSeconds": self.seconds,
+                         "acquireTime": _stamp(now), "renewTime": _stamp(now)}}
+        lease = self.kube.get(self._path)
+        try:
+            if lease is None:
+                created = self.kube.create(body)
+            else:
+                holder = holder_of(lease)
+                if holder and holder.identity != self.who:
+                    raise LockHeld(self.namespace, holder)
+                transitions = int((lease.get("spec") or {}).get("leaseTransitions") or 0)
+                body["metadata"]["resourceVersion"] = lease["metadata"]["resourceVersion"]
+                body["spec"]["leaseTransitions"] = transitions + 1
+                created = self.kube.replace(body)
+        except KubeError as e:
+            if e.status == 409:  # someone else created or took it between our read and write
+                holder = self.current()
+                if holder:
+                    raise LockHeld(self.namespace, holder) from None
+            raise
+        self._rv = created["metadata"]["resourceVersion"]
+        self._thread = threading.Thread(target=self._renew, name="wbinstall-lease", daemon=True)
+        self._thread.start()
+        return self
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.seconds / 3):
+            try:
+                lease = self.kube.get(self._path)
+                if lease is None or (lease.get("spec") or {}).get("holderIdentity") != self.who:
+                    self.lost.set()
+                    return
+                lease["spec"]["renewTime"] = _stamp(datetime.now(timezone.utc))
+                self._rv = self.kube.replace(lease)["metadata"]["resourceVersion"]
+            except Exception:  # noqa: BLE001 - a missed renewal is retried; expiry is the backstop
+                continue
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+            self._thread = None
+        try:
+            lease = self.kube.get(self._path)
+            if lease and (lease.get("spec") or {}).get("holderIdentity") == self.who:
+                self.kube.delete(self._path, precondition_rv=lease["metadata"]["resourceVersion"])
+        except Exception:  # noqa: BLE001 - an unreleased lease simply expires
+            pass
+
+    def __enter__(self) -> "InstallLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
