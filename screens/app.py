@@ -1,37 +1,106 @@
-"""The wizard app. A placeholder until the wizard's screens land: it shows the welcome step."""
+"""The wizard app: one Screen per step on the screen stack (Next pushes, Esc pops).
+
+    app = make_app(loaded, clock=FixedClock(), run_checks=fake, state_dir=tmp)
+
+The factory lets tests inject the clock (check ages), the check runner and the state
+directory; production uses the real engine and the XDG state directory.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
 
+from wbinstall.screens import flow, progress
+from wbinstall.screens.services import RunChecks, Services
+from wbinstall.screens.state import WizardState, from_loaded
 
-class WelcomeScreen(Screen):
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(
-            "wbinstall takes you from an empty Kubernetes cluster to a running W&B deployment.\n\n"
-            "The step-by-step wizard is being built. Today you can use the command line:\n"
-            "  wbinstall init -o answers.yaml      write an answers template\n"
-            "  wbinstall validate --answers FILE   check it\n"
-            "  wbinstall sizing --workload models --environment production --cloud aws\n"
-            "  wbinstall render --answers FILE     the objects an install applies\n\n"
-            "Press q to quit.",
-            id="welcome",
-        )
-        yield Footer()
+CSS = Path(__file__).resolve().parent.parent / "assets" / "wizard.tcss"
 
 
 class WizardApp(App[int]):
     TITLE = "wbinstall"
+    CSS_PATH = str(CSS)
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("q", "quit", "Quit"), Binding("ctrl+c", "quit", "Quit", show=False, priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
 
-    def __init__(self, loaded=None):
+    def __init__(self, state: WizardState, services: Services, *, prefilled: bool = False):
         super().__init__()
-        self.loaded = loaded
+        self.theme = "textual-dark"
+        self.state = state
+        self.services = services
+        self.prefilled = prefilled
+        self._saved: tuple[str, dict] | None = None
+
+    @property
+    def state_dir(self) -> Path:
+        if self.services.state_dir is None:
+            from wbinstall.paths import state_dir
+
+            self.services.state_dir = state_dir()
+        return self.services.state_dir
 
     def on_mount(self) -> None:
-        self.push_screen(WelcomeScreen())
+        resume_step = None
+        if not self.prefilled:
+            self._saved = progress.load(self.state_dir)
+            if self._saved and self._saved[0] in flow.STEPS and self._saved[0] != "welcome":
+                resume_step = self._saved[0]
+        self.push_screen(flow.screen_class("welcome")(self.state, self.services, resume_step=resume_step))
+
+    def push_step(self, step: str) -> None:
+        self.state.step = step
+        self.push_screen(flow.screen_class(step)(self.state, self.services))
+
+    def advance(self, step: str) -> None:
+        nxt = flow.after(step)
+        if nxt is None:
+            return
+        self.save_progress(nxt)
+        self.push_step(nxt)
+
+    def resume(self) -> None:
+        if not self._saved:
+            return self.advance("welcome")
+        step, data = self._saved
+        self.state.data = data
+        for name in flow.STEPS[1: flow.STEPS.index(step) + 1]:
+            self.push_step(name)
+
+    def start_fresh(self) -> None:
+        progress.clear(self.state_dir)
+        self._saved = None
+        self.advance("welcome")
+
+    def save_progress(self, step: str | None = None) -> None:
+        try:
+            progress.save(self.state_dir, step or self.state.step, self.state.data)
+        except OSError:
+            pass  # progress is a convenience; never stop the wizard for it
+
+    def pop_screen(self):
+        result = super().pop_screen()
+        step = getattr(self.screen, "STEP", None)
+        if step:
+            self.state.step = step
+        return result
+
+
+def make_app(loaded=None, *, clock: Callable[[], float] = time.monotonic, run_checks: RunChecks | None = None,
+             state_dir: Path | None = None, services: Services | None = None, debounce: float | None = None) -> WizardApp:
+    services = services or Services()
+    services = replace(services, clock=clock, state_dir=state_dir if state_dir is not None else services.state_dir)
+    if run_checks is not None:
+        services.run_checks = run_checks
+    if debounce is not None:
+        services.debounce = debounce
+    state = from_loaded(loaded) if loaded is not None else WizardState()
+    return WizardApp(state, services, prefilled=loaded is not None)

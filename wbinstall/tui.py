@@ -11,9 +11,9 @@ if TYPE_CHECKING:
 
 
 def run(loaded: LoadedAnswers | None = None) -> int:
-    from wbinstall.screens.app import WizardApp
+    from wbinstall.screens.app import make_app
 
-    app = WizardApp(loaded)
+    app = make_app(loaded)
     # No mouse: over SSH it only adds traffic, and everything is keyboard-reachable.
     app.run(mouse=False)
     return app.return_code or exitcodes.OK

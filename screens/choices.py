@@ -1,0 +1,85 @@
+"""Workload, environment (with the license) and cloud: one choice each, from the requirements."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import RadioSet, Static
+
+from wbinstall import sizing
+from wbinstall.requirements import CLOUDS, ENVIRONMENTS, WORKLOADS
+from wbinstall.screens.base import StepScreen
+from wbinstall.screens.widgets.fields import secret_field
+from wbinstall.screens.widgets.toggles import Choice
+
+
+class ChoiceScreen(StepScreen):
+    KEY = ""
+    OPTIONS: tuple[tuple[str, str], ...] = ()
+
+    def compose_form(self) -> ComposeResult:
+        current = self.state.get((self.KEY,)) or self.OPTIONS[0][0]
+        self.state.set((self.KEY,), current)
+        with RadioSet(id=self.KEY):
+            for value, label in self.OPTIONS:
+                yield Choice(label, value=value == current, name=value)
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if self.state.get((self.KEY,)) == event.pressed.name:
+            return
+        self.state.set((self.KEY,), event.pressed.name)
+        self.state.results.pop("k8s.capacity", None)  # judged against the old sizing: ask again
+        self.app.save_progress(self.STEP)
+        self.choice_changed()
+
+    def choice_changed(self) -> None:
+        pass
+
+
+class WorkloadScreen(ChoiceScreen):
+    STEP, HEADING, KEY = "workload", "Workload", "workload"
+    INTRO = "What will this W&B deployment run? (↑/↓ to choose, ctrl+n for Next)"
+    OPTIONS = tuple((w, sizing.WORKLOAD_NAMES[w]) for w in WORKLOADS)
+    OWNS = (("workload",),)
+
+
+class EnvironmentScreen(ChoiceScreen):
+    STEP, HEADING, KEY = "environment", "Environment and license", "environment"
+    INTRO = "Is this a test / dev deployment or production? Production sizing is larger."
+    OPTIONS = tuple((e, sizing.ENVIRONMENT_NAMES[e]) for e in ENVIRONMENTS)
+    OWNS = (("environment",), ("license",))
+
+    def compose_form(self) -> ComposeResult:
+        yield from super().compose_form()
+        yield Static("W&B license: where it comes from (env:VARIABLE or file:PATH); only that is saved.",
+                     classes="hint")
+        yield secret_field("License", "license", self.state.get(("license",)), "WANDB_LICENSE")
+
+
+class CloudScreen(ChoiceScreen):
+    STEP, HEADING, KEY = "cloud", "Cloud", "cloud"
+    INTRO = "Where does the cluster run? The managed services recommended there:"
+    OPTIONS = tuple((c, n) for c, n in (("aws", "AWS"), ("gcp", "GCP"), ("azure", "Azure"), ("other", "Other / on-premises")))
+    OWNS = (("cloud",),)
+    assert {c for c, _ in OPTIONS} == set(CLOUDS)
+
+    def compose_form(self) -> ComposeResult:
+        yield from super().compose_form()
+        yield Static(self._services(), id="services")
+
+    def choice_changed(self) -> None:
+        self.query_one("#services", Static).update(self._services())
+
+    def _services(self) -> str:
+        s = self.state
+        rec = sizing.recommend(s.get(("workload",)) or "models", s.get(("environment",)) or "test",
+                               s.get(("cloud",)) or "other")
+        ms = rec.managed_services
+        lines = []
+        if ms:
+            lines += [f"Kubernetes      {ms.kubernetes}", f"MySQL           {ms.mysql}",
+                      f"Object storage  {ms.object_storage}"]
+        else:
+            lines.append("Any conformant Kubernetes, MySQL 8 and S3-compatible storage.")
+        if rec.kubernetes_machine_type:
+            lines.append(f"Worker nodes    {rec.kubernetes_machine_type}; database {rec.mysql_machine_type}")
+        return "\n".join(lines)

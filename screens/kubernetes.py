@@ -1,0 +1,60 @@
+"""Kubernetes: kubeconfig, context (from the kubeconfig), namespace; live k8s.* checks."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.widgets import Select
+
+from wbinstall.screens.base import StepScreen
+from wbinstall.screens.widgets.fields import Row, field
+
+K8S_IDS = ("k8s.connect", "k8s.version", "k8s.arch", "k8s.ingress", "k8s.storage", "k8s.rbac")
+
+
+class KubernetesScreen(StepScreen):
+    STEP, HEADING = "kubernetes", "Kubernetes"
+    INTRO = "The cluster W&B goes into. Empty kubeconfig: $KUBECONFIG or ~/.kube/config."
+    CHECK_IDS = K8S_IDS
+    OWNS = (("kubernetes",),)
+
+    def compose_form(self) -> ComposeResult:
+        k = ("kubernetes",)
+        yield field("Kubeconfig", "kubernetes.kubeconfig", self.state.get((*k, "kubeconfig")),
+                    placeholder="~/.kube/config")
+        context = self.state.get((*k, "context"))
+        options = [(context, context)] if context else []
+        yield Row("Context", Select(options, prompt="(its current context)", value=context or Select.NULL,
+                                    id="kubernetes-context", compact=True))
+        yield field("Namespace", "kubernetes.namespace", self.state.get((*k, "namespace")), placeholder="wandb")
+
+    def on_mount(self) -> None:
+        self._load_contexts(self.state.get(("kubernetes", "kubeconfig")))
+
+    def answers_changed(self) -> None:
+        super().answers_changed()
+        self._load_contexts(self.state.get(("kubernetes", "kubeconfig")))
+
+    @work(thread=True, exclusive=True, group="contexts", exit_on_error=False)
+    def _load_contexts(self, kubeconfig: str | None) -> None:
+        names = self.services.kube_contexts(kubeconfig, self.state.base_dir)
+        try:
+            self.app.call_from_thread(self._show_contexts, names)
+        except RuntimeError:
+            pass
+
+    def _show_contexts(self, names: list[str]) -> None:
+        select = self.query_one("#kubernetes-context", Select)
+        current = self.state.get(("kubernetes", "context"))
+        if current and current not in names:
+            names = [*names, current]
+        select.set_options([(n, n) for n in names])
+        if current:
+            select.value = current
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        value = None if event.value is Select.NULL else str(event.value)
+        if self.state.get(("kubernetes", "context")) == value:
+            return
+        self.state.set(("kubernetes", "context"), value)
+        super().answers_changed()

@@ -1,0 +1,88 @@
+"""Review: every answer, every check result (skipped ones with their reasons); save the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, Label, Static
+
+from wbinstall.checks.ids import CHECK_IDS
+from wbinstall.screens.base import StepScreen
+from wbinstall.screens.widgets.checks import render_results
+from wbinstall.screens.widgets.fields import Row
+
+
+def answers_text(data: dict) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=76).rstrip()
+
+
+class ReviewScreen(StepScreen):
+    STEP, HEADING = "review", "Review and save"
+    BINDINGS = [*StepScreen.BINDINGS[:2], Binding("ctrl+s", "save", "Save")]
+
+    def compose_form(self) -> ComposeResult:
+        # Not an answer: a plain Input, so the step's answer handling leaves it alone.
+        yield Row("Save to", Input(self.state.save_path(), id="review-path", compact=True))
+        yield Label("", id="saved")
+        yield Static("Checks", classes="section-title")
+        yield Static(id="all-checks")
+        yield Static("Answers (secrets are references only)", classes="section-title")
+        yield Static(Text(answers_text(self.state.data)), id="answers")
+
+    def on_mount(self) -> None:
+        self.refresh_review()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_review()
+
+    def refresh_checks(self) -> None:
+        self.refresh_review()
+
+    def refresh_review(self) -> None:
+        results = {i: (r.result, r.at) for i, r in self.state.results.items()}
+        self.query_one("#all-checks", Static).update(
+            render_results(CHECK_IDS, results, set(), self.services.clock(), self.state.skips()))
+        self.query_one("#answers", Static).update(Text(answers_text(self.state.data)))
+
+    def action_save(self) -> bool:
+        from pydantic import ValidationError
+
+        from wbinstall.answers.dump import dump
+
+        text = self.query_one("#review-path", Input).value.strip() or self.state.save_path()
+        path = Path(text).expanduser()
+        try:
+            answers = self.state.answers(path.parent)
+        except ValidationError as exc:
+            problems = [f"{'.'.join(str(p) for p in e['loc'])}: "
+                        f"{'is required' if e['type'] == 'missing' else e['msg'].removeprefix('Value error, ')}"
+                        for e in exc.errors(include_url=False)]
+            self.show_errors("Cannot save yet:\n" + "\n".join(problems))
+            return False
+        try:
+            path.write_text("# Written by the wbinstall wizard. Secrets are references: provide them before "
+                            "running.\n" + dump(answers), encoding="utf-8")
+        except OSError as exc:
+            self.show_errors(f"Cannot write {text}: {exc.strerror or exc}")
+            return False
+        self.state.saved_to = text
+        self.show_errors("")
+        self.query_one("#saved", Label).update(f"Saved to {text}")
+        return True
+
+    def action_next(self) -> None:
+        if not self.action_save():
+            return
+        skips = self.state.skips()
+        failed = [i for i, r in self.state.results.items() if r.result.status == "fail" and i not in skips]
+        if failed:
+            self.show_errors(
+                f"Saved, but not deployable yet: {', '.join(failed)} failed. Esc back to that step to fix "
+                "the cause, or skip the check there with a reason.")
+            return
+        self.app.advance(self.STEP)

@@ -1,0 +1,208 @@
+"""The wizard's state: answers in progress as plain data. No Textual here.
+
+`data` is YAML-shaped (the answers file's keys) and holds secrets only as references
+({env: VAR} / {file: PATH}); a value typed into the wizard sits in `typed`, in memory only,
+and is used for the live checks. So saving `data` (progress, the answers file) can never
+leak a secret.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wbinstall.checks.result import Result
+
+# The answers model (pydantic) loads on the first step, not before the welcome screen.
+API_VERSION = "wbinstall/v1"
+
+Key = tuple[str, ...]
+
+SECRET_KEYS: tuple[Key, ...] = (("license",), ("mysql", "password"), ("storage", "accessKey"), ("storage", "secretKey"))
+
+# Stand-ins that let checks for one step run before later steps are answered. Never saved.
+_PLACEHOLDERS: dict[Key, Any] = {
+    ("workload",): "models", ("environment",): "test", ("cloud",): "other",
+    ("host",): "wandb.example.com", ("license",): {"env": "WBINSTALL_LICENSE_NOT_SET"},
+    ("mysql", "host"): "mysql.invalid", ("mysql", "password"): {"env": "WBINSTALL_PASSWORD_NOT_SET"},
+    ("storage", "provider"): "s3", ("storage", "bucket"): "bucket-not-set",
+}
+
+
+DEFAULT_ANSWERS_NAME = "wbinstall-answers.yaml"
+
+# Answers that are file paths: relative ones are relative to the answers file, so saving the
+# file elsewhere rewrites them to point at the same files.
+PATH_KEYS: tuple[Key, ...] = (
+    ("license", "file"), ("mysql", "password", "file"), ("storage", "accessKey", "file"),
+    ("storage", "secretKey", "file"), ("kubernetes", "kubeconfig"), ("ingress", "certFile"),
+    ("ingress", "keyFile"), ("mysql", "caFile"), ("checks", "tls", "caBundle"),
+)
+
+_SECTIONS = {("kubernetes",), ("ingress",), ("mysql",), ("storage",)}
+
+
+@dataclass
+class CheckRecord:
+    result: Result
+    at: float  # the app clock's reading when the result arrived
+
+
+@dataclass
+class WizardState:
+    base_dir: Path = field(default_factory=Path.cwd)
+    data: dict[str, Any] = field(default_factory=lambda: {"apiVersion": API_VERSION})
+    typed: dict[Key, str] = field(default_factory=dict, repr=False)  # secret values: memory only
+    step: str = "welcome"
+    results: dict[str, CheckRecord] = field(default_factory=dict)
+    saved_to: str | None = None
+
+    # ---- reading and writing answers by key path --------------------------------------
+    def get(self, key: Key, default: Any = None) -> Any:
+        value: Any = self.data
+        for part in key:
+            if not isinstance(value, dict) or part not in value:
+                return default
+            value = value[part]
+        return value
+
+    def set(self, key: Key, value: Any) -> None:
+        """Set an answer; None or "" removes it (the model's default applies)."""
+        if isinstance(value, str):
+            value = value.strip()
+        node = self.data
+        for part in key[:-1]:
+            node = node.setdefault(part, {})
+        if value in (None, "", {}):
+            node.pop(key[-1], None)
+            self._prune()
+        else:
+            node[key[-1]] = value
+
+    def _prune(self) -> None:
+        for name in [k for k, v in self.data.items() if v == {}]:
+            del self.data[name]
+
+    # ---- skips --------------------------------------------------------------------------
+    def skips(self) -> dict[str, str]:
+        return {s["id"]: s["reason"] for s in self.get(("checks", "skip"), [])}
+
+    def skip(self, check_id: str, reason: str) -> None:
+        kept = [s for s in self.get(("checks", "skip"), []) if s["id"] != check_id]
+        self.set(("checks", "skip"), [*kept, {"id": check_id, "reason": reason.strip()}])
+
+    # ---- for checks and saving ----------------------------------------------------------
+    def filled(self, *, except_under: tuple[Key, ...] = ()) -> dict[str, Any]:
+        """`data` with stand-ins for what later steps have not asked yet (for checks only)."""
+        out = copy.deepcopy(self.data)
+        for p in except_under:
+            if p in _SECTIONS:  # so that a missing section reports its missing fields one by one
+                out.setdefault(p[0], {})
+        for key, value in _PLACEHOLDERS.items():
+            if any(key[: len(p)] == p for p in except_under):
+                continue
+            node = out
+            for part in key[:-1]:
+                node = node.setdefault(part, {})
+            node.setdefault(key[-1], value)
+        return out
+
+    def problems(self, owned: tuple[Key, ...]) -> list[str]:
+        """Validation problems in the answers under `owned`, as 'field.path: message'."""
+        from pydantic import ValidationError
+
+        from wbinstall.answers.model import Answers
+
+        try:
+            Answers.model_validate(self.filled(except_under=owned))
+        except ValidationError as exc:
+            out = []
+            for err in exc.errors(include_url=False):
+                loc = tuple(str(p) for p in err["loc"])
+                if any(loc[: len(p)] == p for p in owned):
+                    message = "is required" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
+                    if err["type"] == "missing" and loc in SECRET_KEYS:
+                        message += ": env:VARIABLE or file:PATH, where its value will come from"
+                    out.append(f"{'.'.join(loc)}: {message}")
+            return out
+        return []
+
+    def answers(self, target_dir: Path | None = None):
+        """The complete answers (for saving and deploying); raises pydantic's ValidationError.
+
+        With `target_dir`, relative paths are rewritten for an answers file saved there."""
+        from wbinstall.answers.model import Answers
+
+        return Answers.model_validate(self.data if target_dir is None else self.rebased(target_dir))
+
+    def save_path(self) -> str:
+        """Where the answers file goes: as saved before, else beside the answers the wizard
+        started from (so relative secret files keep working), else the working directory."""
+        if self.saved_to:
+            return self.saved_to
+        if self.base_dir.resolve() == Path.cwd().resolve():
+            return DEFAULT_ANSWERS_NAME
+        return str(self.base_dir / DEFAULT_ANSWERS_NAME)
+
+    def rebased(self, target_dir: Path) -> dict[str, Any]:
+        import os
+
+        out = copy.deepcopy(self.data)
+        for key in PATH_KEYS:
+            node: Any = out
+            for part in key[:-1]:
+                node = node.get(part) if isinstance(node, dict) else None
+            value = node.get(key[-1]) if isinstance(node, dict) else None
+            if isinstance(value, str) and value and not value.startswith("~") and not Path(value).is_absolute():
+                target = os.path.normpath(os.path.abspath(self.base_dir / value))
+                node[key[-1]] = os.path.relpath(target, os.path.abspath(target_dir))
+        return out
+
+    def answers_for_checks(self):
+        from wbinstall.answers.model import Answers
+
+        return Answers.model_validate(self.filled())
+
+    def secrets_for_checks(self):
+        """Typed values first, else the reference resolved (env / file). Does file I/O."""
+        from wbinstall.answers.loader import Secrets
+        from wbinstall.answers.secrets import SecretError, SecretRef
+
+        values: dict[Key, str] = {}
+        for key in SECRET_KEYS:
+            if self.typed.get(key):
+                values[key] = self.typed[key]
+                continue
+            ref = self.get(key)
+            if isinstance(ref, dict):
+                try:
+                    values[key] = SecretRef.model_validate(ref).resolve(self.base_dir)
+                except (SecretError, ValueError):
+                    pass
+        return Secrets(values)
+
+    def record(self, result: Result, at: float) -> None:
+        self.results[result.id] = CheckRecord(result, at)
+
+
+def from_loaded(loaded) -> WizardState:
+    """State prefilled from an answers file. A literal secret becomes a typed (memory) value."""
+    from wbinstall.answers.dump import to_data
+
+    answers = loaded.answers
+    state = WizardState(base_dir=loaded.base_dir)
+    typed: dict[Key, str] = {}
+    for key in SECRET_KEYS:
+        ref = answers
+        for part in key:
+            ref = next((getattr(ref, n) for n, i in type(ref).model_fields.items() if (i.alias or n) == part), None)
+            if ref is None:
+                break
+        if ref is not None and ref.is_literal:
+            typed[key] = ref.resolve(loaded.base_dir)
+    state.data = to_data(answers, omit_literals=True)
+    state.typed = typed
+    return state

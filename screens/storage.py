@@ -1,0 +1,40 @@
+"""Object storage: provider, bucket, region or endpoint, credentials; live storage.* checks."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Select
+
+from wbinstall.screens.base import StepScreen
+from wbinstall.screens.widgets.fields import Row, field, secret_field
+
+STORAGE_IDS = ("storage.access", "storage.presign", "storage.cors")
+PROVIDERS = (("Amazon S3", "s3"), ("S3-compatible", "s3-compatible"), ("Google Cloud Storage", "gcs"),
+             ("Azure Blob Storage", "azure"))
+_DEFAULT = {"aws": "s3", "gcp": "gcs", "azure": "azure"}
+
+
+class StorageScreen(StepScreen):
+    STEP, HEADING = "storage", "Object storage"
+    INTRO = "The bucket W&B keeps artifacts and files in. Keys empty: the cloud's default credentials."
+    CHECK_IDS = STORAGE_IDS
+    OWNS = (("storage",),)
+    NEEDS = (("storage", "provider"), ("storage", "bucket"))
+
+    def compose_form(self) -> ComposeResult:
+        get = lambda name: self.state.get(("storage", name))  # noqa: E731
+        provider = get("provider") or _DEFAULT.get(self.state.get(("cloud",)) or "", "s3-compatible")
+        self.state.set(("storage", "provider"), provider)
+        yield Row("Provider", Select(PROVIDERS, value=provider, allow_blank=False, id="storage-provider", compact=True))
+        yield field("Bucket", "storage.bucket", get("bucket"), placeholder="my-wandb-bucket")
+        yield field("Region", "storage.region", get("region"), placeholder="us-east-1")
+        yield field("Endpoint", "storage.endpoint", get("endpoint"), placeholder="(S3-compatible only) https://host:port")
+        yield field("Account", "storage.account", get("account"), placeholder="(Azure only) storage account name")
+        yield secret_field("Access key", "storage.accessKey", get("accessKey"), "WANDB_S3_ACCESS_KEY")
+        yield secret_field("Secret key", "storage.secretKey", get("secretKey"), "WANDB_S3_SECRET_KEY")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if self.state.get(("storage", "provider")) == event.value:
+            return
+        self.state.set(("storage", "provider"), event.value)
+        self.answers_changed()

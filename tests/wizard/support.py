@@ -1,0 +1,116 @@
+"""Fakes for wizard tests: a settable clock, a scripted check runner, canned cluster facts."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from wbinstall.answers import parse
+from wbinstall.checks.k8s.capacity import NodeCapacity
+from wbinstall.checks.result import Result
+from wbinstall.screens.app import make_app
+from wbinstall.screens.services import Services, render_preview
+
+ANSWERS = """\
+apiVersion: wbinstall/v1
+workload: models
+environment: production
+cloud: aws
+host: wandb.example.com
+license: {env: WB_TEST_LICENSE}
+kubernetes: {context: prod-eks, namespace: wandb}
+ingress: {class: nginx, tlsSecret: wandb-tls}
+mysql: {host: db.example.com, database: wandb_local, user: wandb, password: {env: WB_TEST_MYSQL_PASSWORD}}
+storage: {provider: s3, bucket: my-wandb-bucket, region: us-east-1}
+checks:
+  skip: [{id: storage.cors, reason: CORS is managed by the platform team}]
+"""
+
+# One scripted outcome per check: pass, warn and fail all appear on the step panels.
+OUTCOMES: dict[str, Result] = {
+    "k8s.connect": Result("k8s.connect", "pass", "connected to prod-eks as admin"),
+    "k8s.version": Result("k8s.version", "pass", "Kubernetes v1.31.2 (≥ 1.29)"),
+    "k8s.arch": Result("k8s.arch", "warn", "1 of 4 nodes is arm64: ip-10-0-3-7",
+                       remedy="Taint or cordon the arm64 node; W&B images are amd64 only."),
+    "k8s.ingress": Result("k8s.ingress", "pass", "IngressClass nginx (k8s.io/ingress-nginx)"),
+    "k8s.storage": Result("k8s.storage", "pass", "default StorageClass gp3 (ebs.csi.aws.com)"),
+    "k8s.rbac": Result("k8s.rbac", "pass", "may create every object the install needs"),
+    "k8s.capacity": Result("k8s.capacity", "warn", "1 of 3 nodes are below the recommended 8 CPU / 64 GiB",
+                           remedy="Use r6i.2xlarge worker nodes."),
+    "mysql.connect": Result("mysql.connect", "pass", "connected to db.example.com:3306 as wandb"),
+    "mysql.version": Result("mysql.version", "pass", "MySQL Community Server 8.0.36"),
+    "mysql.settings": Result("mysql.settings", "fail", "binlog_format is STATEMENT, W&B needs ROW",
+                             remedy="SET PERSIST binlog_format = 'ROW'; then reconnect."),
+    "mysql.charset": Result("mysql.charset", "pass", "wandb_local uses utf8mb4 / utf8mb4_general_ci"),
+    "mysql.grants": Result("mysql.grants", "pass", "wandb has ALL PRIVILEGES on wandb_local.*"),
+    "mysql.operations": Result("mysql.operations", "warn", "advisories: backups, monitoring",
+                               remedy="Enable automated backups and a standby."),
+    "storage.access": Result("storage.access", "pass", "put/get/delete in my-wandb-bucket worked"),
+    "storage.presign": Result("storage.presign", "pass", "pre-signed PUT and GET work over HTTPS"),
+    "storage.cors": Result("storage.cors", "fail", "no CORS rule allows PUT from https://wandb.example.com",
+                           remedy="Add W&B's CORS rule to my-wandb-bucket (GET, PUT, HEAD; expose ETag)."),
+    "dns.a-record": Result("dns.a-record", "pass", "wandb.example.com → 203.0.113.10, the ingress address"),
+    "tls.certificate": Result("tls.certificate", "warn", "certificate expires in 12 days",
+                              remedy="Renew the certificate in Secret wandb-tls before it expires."),
+}
+
+NODES = [
+    NodeCapacity.parse("ip-10-0-1-5", "7910m", "63901308Ki", "r6i.2xlarge"),
+    NodeCapacity.parse("ip-10-0-2-9", "7910m", "63901308Ki", "r6i.2xlarge"),
+    NodeCapacity.parse("ip-10-0-3-7", "3920m", "15896348Ki", "r6i.large"),
+]
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ScriptedChecks:
+    """A check runner that answers from OUTCOMES (or given overrides) and records each call.
+
+    With `hold`, it waits for `release` first: a check in flight, for as long as a test wants.
+    """
+
+    def __init__(self, outcomes: dict[str, Result] | None = None, *, hold: bool = False):
+        self.outcomes = {**OUTCOMES, **(outcomes or {})}
+        self.calls: list[tuple[tuple[str, ...], object, object]] = []
+        self.release = threading.Event()
+        if not hold:
+            self.release.set()
+
+    def __call__(self, answers, secrets, base_dir, only, on_result):
+        only = tuple(only)
+        self.calls.append((only, answers, secrets))
+        self.release.wait(10)
+        out = []
+        for check_id in only:
+            result = self.outcomes[check_id]
+            on_result(result)
+            out.append(result)
+        return out
+
+
+def fake_services(checks: ScriptedChecks | None = None, **kwargs) -> Services:
+    return Services(
+        run_checks=checks or ScriptedChecks(),
+        list_nodes=lambda answers, secrets, base_dir: list(NODES),
+        kube_contexts=lambda kubeconfig, base_dir: ["dev-kind", "prod-eks"],
+        render_preview=render_preview,
+        **kwargs,
+    )
+
+
+def loaded_answers(text: str = ANSWERS, base_dir: Path | None = None):
+    return parse(text, filename="answers.yaml", base_dir=base_dir or Path.cwd())
+
+
+def wizard(state_dir: Path, *, loaded=None, checks: ScriptedChecks | None = None, clock: FakeClock | None = None,
+           debounce: float = 0.0):
+    """The app with fakes injected; prefilled from `loaded` when given."""
+    checks = checks or ScriptedChecks()
+    return make_app(loaded, clock=clock or FakeClock(), state_dir=state_dir,
+                    services=fake_services(checks), debounce=debounce)
