@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 
 from wbinstall import __version__, exitcodes
-from wbinstall.requirements import CLOUDS, ENVIRONMENTS, WORKLOADS
+from wbinstall.choices import CLOUDS, ENVIRONMENTS, WORKLOADS
 
 
 class UsageError(Exception):

@@ -1,19 +1,10 @@
 """Typed view of assets/requirements.yaml: the numbers every check and recommendation uses."""
 
 from functools import cache
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from wbinstall import data
-
-Workload = Literal["models", "weave", "models-and-weave"]
-Environment = Literal["test", "production"]
-Cloud = Literal["aws", "gcp", "azure", "other"]
-
-WORKLOADS: tuple[Workload, ...] = ("models", "weave", "models-and-weave")
-ENVIRONMENTS: tuple[Environment, ...] = ("test", "production")
-CLOUDS: tuple[Cloud, ...] = ("aws", "gcp", "azure", "other")
+from wbinstall.choices import CLOUDS, ENVIRONMENTS, WORKLOADS, Cloud, Environment, Workload  # noqa: F401 - re-exported
 
 
 class _Data(BaseModel):

@@ -34,3 +34,8 @@ def test_core_module_does_not_import_textual(module):
 def test_the_cli_loads_no_heavy_sdk_at_start():
     loaded = imported_after("wbinstall.cli")
     assert not {"textual", "kubernetes", "boto3", "botocore", "pymysql", "dns", "cryptography"} & loaded
+
+
+def test_the_cli_parser_loads_no_validation_library():
+    # The wizard's first frame waits for this import: pydantic alone costs ~100 ms.
+    assert "pydantic" not in imported_after("wbinstall.cli")
