@@ -85,8 +85,10 @@ def running(directory: Path):
         yield path
 
 
-def _wbinstall(*args: str) -> int:
-    return subprocess.call([sys.executable, "-m", "wbinstall", *args])
+def _wbinstall(directory: Path, *args: str) -> int:
+    # The demo keeps its wizard progress beside its answers, away from the user's own.
+    env = {**os.environ, "WBINSTALL_STATE_DIR": str(directory / "state")}
+    return subprocess.call([sys.executable, "-m", "wbinstall", *args], env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,11 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     # Ctrl-C in `up` and a SIGTERM both unwind through the ExitStack, stopping every server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        with running(Path(args.dir).resolve()) as answers:
+        directory = Path(args.dir).resolve()
+        with running(directory) as answers:
             if args.command == "wizard":
-                return _wbinstall("--answers", str(answers), "--interactive")
+                return _wbinstall(directory, "--answers", str(answers), "--interactive")
             if args.command == "check":
-                return _wbinstall("check", "--answers", str(answers))
+                return _wbinstall(directory, "check", "--answers", str(answers))
             print(f"\n  wbinstall check --answers {answers}\n  wbinstall --answers {answers} --interactive\n"
                   "\nPress Ctrl-C to stop the sandbox.", file=sys.stderr)
             signal.pause()

@@ -122,6 +122,7 @@ class ManagedProcess:
                 env={**os.environ, **self.env},
                 cwd=self.cwd,
                 start_new_session=True,  # own process group: stop() reaches its children too
+                preexec_fn=_die_with_parent,
             )
         _register(self)
         probe = ready or (lambda: True)
@@ -165,6 +166,21 @@ class ManagedProcess:
 
     def __repr__(self) -> str:
         return f"ManagedProcess({self.name!r}, pid={self.pid}, alive={self.alive})"
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL it when the process that started it dies, so a
+    test run killed outright (SIGKILL, a CI timeout) leaves no server behind. atexit covers
+    normal exits. Linux only; elsewhere a no-op. (The signal follows the *thread* that
+    started the child: start servers from a thread that outlives them, e.g. the main one.)"""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 def _signal_group(pgid: int, sig: int) -> None:
