@@ -6,6 +6,7 @@ Every function here may do I/O: the screens call them only from thread workers.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -74,10 +75,7 @@ def render_preview(answers, secrets, base_dir: Path) -> str:
     from wbinstall.answers.loader import Secrets
     from wbinstall.manifests import render, to_yaml
 
-    keys = [("license",), ("mysql", "password")]
-    if answers.storage.access_key is not None:
-        keys += [("storage", "accessKey"), ("storage", "secretKey")]
-    values = {k: secrets.get(k, "not-resolved") for k in keys}
+    values = {k: secrets.get(k, "not-resolved") for k in _secret_keys(answers)}
     objects = render(answers, Secrets(values), base_dir)
     head = [f"# {len(objects)} objects, applied in this order (Secret values redacted):"]
     for obj in objects:
@@ -85,6 +83,40 @@ def render_preview(answers, secrets, base_dir: Path) -> str:
         where = f"{meta['namespace']}/" if meta.get("namespace") else ""
         head.append(f"#   {obj.get('kind')} {where}{meta.get('name', '')}")
     return "\n".join(head) + "\n" + to_yaml(objects)
+
+
+def deploy(answers, secrets, base_dir: Path, on_event: Callable[[Any], None],
+           cancel: threading.Event | None = None) -> Any:
+    """Lock -> apply -> follow the rollout (wbinstall.apply.install.deploy), every step sent to
+    `on_event` in this thread; returns its `Deployed`. A missing secret or an unreachable
+    cluster is reported as an ApplyError event, never raised."""
+    from wbinstall import manifests
+    from wbinstall.apply.install import APPLY_FAILED, ApplyError, Deployed
+    from wbinstall.apply.install import deploy as install
+    from wbinstall.apply.kube import Kube, connect_answers
+
+    missing = [".".join(k) for k in _secret_keys(answers) if k not in secrets]
+    if missing:
+        on_event(ApplyError(f"no value for {', '.join(missing)}: set the environment variable or file its "
+                            "reference names (or type the value on its step), then deploy again"))
+        return Deployed(APPLY_FAILED)
+    try:
+        objects = manifests.render(answers, secrets, base_dir)
+        api = connect_answers(answers, base_dir)
+    except Exception as exc:  # noqa: BLE001 - a bad kubeconfig or an unreadable file: shown
+        on_event(ApplyError(f"cannot start: {type(exc).__name__}: {exc}"))
+        return Deployed(APPLY_FAILED)
+    try:
+        return install(Kube(api), objects, answers.kubernetes.namespace, on_event=on_event, cancel=cancel)
+    finally:
+        api.close()
+
+
+def _secret_keys(answers) -> list[tuple[str, ...]]:
+    keys = [("license",), ("mysql", "password")]
+    if answers.storage.access_key is not None:
+        keys += [("storage", "accessKey"), ("storage", "secretKey")]
+    return keys
 
 
 @dataclass
@@ -97,6 +129,6 @@ class Services:
     render_preview: Callable[..., str] = render_preview
     clock: Callable[[], float] = time.monotonic
     debounce: float = 0.6  # seconds of quiet typing before checks start
-    # The rollout stream, when the apply work lands: follow(answers, secrets, base_dir, on_event).
-    follow: Callable[..., Any] | None = None
+    # Lock -> apply -> rollout: follow(answers, secrets, base_dir, on_event, cancel) in a thread.
+    follow: Callable[..., Any] | None = deploy
     state_dir: Path | None = None

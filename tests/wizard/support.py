@@ -94,7 +94,81 @@ class ScriptedChecks:
         return out
 
 
+def _rollout_events(ns: str = "wandb"):
+    """A fixed install: 11 objects applied, then the three phases with a resource stuck a while."""
+    from wbinstall.apply.install import ApplyStarted, LockTaken, ObjectApplied
+    from wbinstall.apply.run import Applied
+    from wbinstall.rollout.events import (CustomResourceChanged, Finished, Outcome, PhaseDone, PhaseStarted,
+                                          ResourceChanged)
+    from wbinstall.rollout.judge import CustomResourceState, ResourceState
+
+    objects = [("Namespace", ns), ("CustomResourceDefinition", "weightsandbiases.apps.wandb.com"),
+               ("ServiceAccount", "wandb-manager"), ("ClusterRole", "wandb-manager-role"),
+               ("ClusterRoleBinding", "wandb-manager-rolebinding"), ("Role", "wandb-leader-election-role"),
+               ("RoleBinding", "wandb-leader-election-rolebinding"), ("Deployment", "wandb-controller-manager"),
+               ("Secret", "wandb-license"), ("Secret", "wandb-mysql"), ("WeightsAndBiases", "wandb")]
+    progress = [ApplyStarted(ns, len(objects)), LockTaken(ns, "jump-host/4242/alice")]
+    for i, (kind, name) in enumerate(objects, 1):
+        progress.append(ObjectApplied(Applied(kind, name, ns, "unchanged" if i == 1 else "created"), i, len(objects)))
+    controller = ResourceState("Deployment", "wandb-controller-manager", 1, 1, "ready")
+    app_stuck = ResourceState("Deployment", "wandb-app-bc", 0, 1, "progressing",
+                              "Pending (insufficient CPU): 0/3 nodes are available: 3 Insufficient cpu.")
+    redis = ResourceState("StatefulSet", "wandb-redis-master", 0, 1, "progressing", "ContainerCreating")
+    progress += [
+        PhaseStarted("operator", 300),
+        ResourceChanged(controller, "operator", 4, 300),
+        PhaseDone("operator", 4, 300),
+        PhaseStarted("resource", 600),
+        CustomResourceChanged(CustomResourceState("wandb", "Completed", "ready"), "resource", 9, 600),
+        PhaseDone("resource", 9, 600),
+        PhaseStarted("workloads", 1200),
+        ResourceChanged(app_stuck, "workloads", 37, 1200),
+        ResourceChanged(ResourceState("Deployment", "wandb-parquet-bc", 2, 2, "ready"), "workloads", 37, 1200),
+        ResourceChanged(redis, "workloads", 37, 1200),
+    ]
+    app_ready = ResourceState("Deployment", "wandb-app-bc", 1, 1, "ready")
+    finish = [
+        ResourceChanged(app_ready, "workloads", 61, 1200),
+        ResourceChanged(ResourceState("StatefulSet", "wandb-redis-master", 1, 1, "ready"), "workloads", 62, 1200),
+        PhaseDone("workloads", 62, 1200),
+        Finished(Outcome("ready", None, 62, 0)),
+    ]
+    return progress, finish
+
+
+class ScriptedRollout:
+    """A `Services.follow` that emits fixed events: the in-progress part at once, the rest
+    when `release` is set (at once unless `hold`). Records each call's answers."""
+
+    def __init__(self, *, hold: bool = False, finish: list | None = None):
+        self.progress, self.finish = _rollout_events()
+        if finish is not None:
+            self.finish = finish
+        self.release = threading.Event()
+        if not hold:
+            self.release.set()
+        self.calls: list = []
+        self.cancelled = False
+
+    def __call__(self, answers, secrets, base_dir, on_event, cancel=None):
+        self.calls.append(answers)
+        for event in self.progress:
+            on_event(event)
+        while not self.release.wait(0.05):
+            if cancel is not None and cancel.is_set():
+                from wbinstall.rollout.events import Finished, Outcome
+
+                self.cancelled = True
+                on_event(Finished(Outcome("cancelled", "workloads", 37, 1200,
+                                          message="cancelled; the install continues in the cluster")))
+                return None
+        for event in self.finish:
+            on_event(event)
+        return None
+
+
 def fake_services(checks: ScriptedChecks | None = None, **kwargs) -> Services:
+    kwargs.setdefault("follow", ScriptedRollout())
     return Services(
         run_checks=checks or ScriptedChecks(),
         list_nodes=lambda answers, secrets, base_dir: list(NODES),
@@ -109,8 +183,8 @@ def loaded_answers(text: str = ANSWERS, base_dir: Path | None = None):
 
 
 def wizard(state_dir: Path, *, loaded=None, checks: ScriptedChecks | None = None, clock: FakeClock | None = None,
-           debounce: float = 0.0):
+           debounce: float = 0.0, rollout: ScriptedRollout | None = None):
     """The app with fakes injected; prefilled from `loaded` when given."""
     checks = checks or ScriptedChecks()
     return make_app(loaded, clock=clock or FakeClock(), state_dir=state_dir,
-                    services=fake_services(checks), debounce=debounce)
+                    services=fake_services(checks, follow=rollout or ScriptedRollout()), debounce=debounce)

@@ -1,6 +1,8 @@
-"""The unattended install: checks -> apply -> rollout, reported as plain lines.
+"""The install: checks -> lock -> apply -> rollout. `run` reports it as plain lines (the
+unattended CLI); `deploy` is the shared sequence after the checks (the wizard calls it too).
 
     code = install.run(loaded, resolved, options)      # an exit code (wbinstall.exitcodes)
+    result = install.deploy(kube, objects, namespace, on_event=cb, cancel=threading.Event())
 
 One line per change, never an animation, so that a pipeline's log reads like a story.
 Exit codes: 1 a check failed (before anything is applied), 3 apply/rollout failed or timed
@@ -13,10 +15,14 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from wbinstall import exitcodes
+from wbinstall.apply.lock import LEASE_NAME, Holder
+from wbinstall.apply.run import Applied
+from wbinstall.rollout.events import Limits, Outcome
 
 
 @dataclass
@@ -25,6 +31,151 @@ class InstallOptions:
     force_conflicts: bool = False
     timeout_rollout: float | None = None     # caps every rollout phase (seconds)
     skip_rollout: bool = False
+
+
+# ----- the sequence's own events (the rollout's come from wbinstall.rollout.events) -------
+@dataclass(frozen=True)
+class ApplyStarted:
+    namespace: str
+    count: int
+
+
+@dataclass(frozen=True)
+class LockTaken:
+    namespace: str
+    who: str
+
+
+@dataclass(frozen=True)
+class LockRefused:
+    """Another live install holds the lock: nothing is applied; its rollout is followed."""
+    namespace: str
+    holder: Holder
+    message: str
+
+
+@dataclass(frozen=True)
+class ObjectApplied:
+    applied: Applied
+    index: int          # 1-based
+    count: int
+
+
+@dataclass(frozen=True)
+class ApplyError:
+    message: str
+
+
+@dataclass(frozen=True)
+class ApplyStopped:
+    """Cancelled between two objects: those applied are whole; a rerun continues."""
+    applied: int
+    count: int
+
+
+InstallEvent = ApplyStarted | LockTaken | LockRefused | ObjectApplied | ApplyError | ApplyStopped
+
+APPLIED, APPLY_FAILED, STOPPED = "applied", "apply failed", "stopped"
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """status: the rollout's (ready | timeout | failed | cancelled), or `apply failed`,
+    `stopped` (cancelled while applying) or `applied` (rollout not followed)."""
+    status: str
+    outcome: Outcome | None = None
+    reattached: bool = False
+    applied: tuple[Applied, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ready", APPLIED)
+
+
+def line(event: Any) -> str | None:
+    """The plain line for an event of the sequence (None: nothing to print)."""
+    from wbinstall.rollout.text import line as rollout_line
+
+    if isinstance(event, ApplyStarted):
+        return (f"apply: {event.count} objects into namespace {event.namespace} "
+                "(server-side apply, field manager wbinstall)")
+    if isinstance(event, LockTaken):
+        return f"lock: holding Lease {event.namespace}/{LEASE_NAME} as {event.who}"
+    if isinstance(event, LockRefused):
+        return (f"apply refused: {event.message}\n"
+                "attaching to that install's rollout instead (this run applied nothing)")
+    if isinstance(event, ObjectApplied):
+        return f"apply: {event.applied.line()}"
+    if isinstance(event, ApplyError):
+        return f"apply failed: {event.message}"
+    if isinstance(event, ApplyStopped):
+        return (f"apply stopped after {event.applied} of {event.count} objects "
+                "(each applied object is whole; a rerun continues)")
+    return rollout_line(event)
+
+
+class _Stop(Exception):
+    pass
+
+
+def deploy(kube: Any, objects: list[dict], namespace: str, *, force_conflicts: bool = False,
+           limits: Limits | None = None, skip_rollout: bool = False,
+           on_event: Callable[[Any], None] | None = None, cancel: threading.Event | None = None,
+           cr_name: str | None = None, controller: str | None = None) -> Deployed:
+    """Lock -> apply -> follow, every step reported to `on_event` (in this thread).
+
+    Blocking; run it in a thread from a UI. `cancel.set()` stops between two objects while
+    applying, and ends following within half a second; the lock is released either way."""
+    from urllib3.exceptions import HTTPError
+
+    from wbinstall.apply.kube import KubeError
+    from wbinstall.apply.lock import InstallLock, LockHeld
+    from wbinstall.apply.run import ApplyFailed, apply
+    from wbinstall.manifests.custom_resource import name as default_cr_name
+    from wbinstall.manifests.operator import defaults
+    from wbinstall.rollout import follow
+
+    emit = on_event or (lambda e: None)
+    cancel = cancel or threading.Event()
+    lock = InstallLock(kube, namespace)
+    applied: list[Applied] = []
+    reattached = False
+    try:
+        namespace_exists = kube.get(f"/api/v1/namespaces/{namespace}") is not None
+
+        def before(obj: dict) -> None:
+            if cancel.is_set():
+                raise _Stop
+            # The Lease lives in the namespace: take it first thing, or right after creating it.
+            if not lock.held and (namespace_exists or obj["kind"] != "Namespace"):
+                lock.acquire()
+                emit(LockTaken(namespace, lock.who))
+
+        def done(a: Applied) -> None:
+            applied.append(a)
+            emit(ObjectApplied(a, len(applied), len(objects)))
+
+        emit(ApplyStarted(namespace, len(objects)))
+        try:
+            apply(kube, objects, force_conflicts=force_conflicts, on_applied=done, before=before)
+        except LockHeld as held:
+            reattached = True
+            emit(LockRefused(namespace, held.holder, str(held)))
+        except _Stop:
+            emit(ApplyStopped(len(applied), len(objects)))
+            return Deployed(STOPPED, applied=tuple(applied))
+        except (ApplyFailed, KubeError, OSError, HTTPError) as e:
+            emit(ApplyError(str(e)))
+            return Deployed(APPLY_FAILED, applied=tuple(applied))
+        if skip_rollout:
+            return Deployed(APPLIED, reattached=reattached, applied=tuple(applied))
+        outcome = follow(kube, namespace, cr_name=cr_name or default_cr_name(),
+                         controller=controller or defaults()["controller"]["deployment"],
+                         limits=limits or Limits(), on_event=emit, cancel=cancel)
+        return Deployed(outcome.status, outcome, reattached, tuple(applied))
+    finally:
+        if lock.held:
+            lock.release()
 
 
 def run(loaded: Any, resolved: Any, options: InstallOptions, out: TextIO | None = None,
@@ -49,12 +200,8 @@ def run(loaded: Any, resolved: Any, options: InstallOptions, out: TextIO | None 
         return exitcodes.CHECK_FAILED
 
     from wbinstall import manifests
-    from wbinstall.apply.kube import Kube, KubeError, connect_answers
-    from wbinstall.apply.lock import InstallLock, LockHeld
-    from wbinstall.apply.run import ApplyFailed, apply
-    from wbinstall.manifests.custom_resource import name as cr_name
-    from wbinstall.manifests.operator import defaults
-    from urllib3.exceptions import HTTPError
+    from wbinstall.apply.kube import Kube, connect_answers
+    from wbinstall.rollout.text import summary
 
     objects = manifests.render(answers, resolved, base_dir)
     api = connect_answers(answers, base_dir)
@@ -63,34 +210,21 @@ def run(loaded: Any, resolved: Any, options: InstallOptions, out: TextIO | None 
         if options.dry_run:
             return _dry_run(kube, objects, namespace, options, say)
 
-        lock = InstallLock(kube, namespace)
-        namespace_exists = kube.get(f"/api/v1/namespaces/{namespace}") is not None
+        def show(event: Any) -> None:
+            text = line(event)
+            if text:
+                say(text)
 
-        def take_lock(obj: dict) -> None:
-            # The Lease lives in the namespace: take it first thing, or right after creating it.
-            if not lock.held and (namespace_exists or obj["kind"] != "Namespace"):
-                lock.acquire()
-                say(f"lock: holding Lease {namespace}/wbinstall-install as {lock.who}")
-
-        try:
-            say(f"apply: {len(objects)} objects into namespace {namespace} "
-                "(server-side apply, field manager wbinstall)")
-            try:
-                apply(kube, objects, force_conflicts=options.force_conflicts,
-                      on_applied=lambda a: say(f"apply: {a.line()}"), before=take_lock)
-            except LockHeld as held:
-                say(f"apply refused: {held}")
-                say("attaching to that install's rollout instead (this run applied nothing)")
-            except (ApplyFailed, KubeError, OSError, HTTPError) as e:
-                say(f"apply failed: {e}")
-                return exitcodes.APPLY_FAILED
-            if options.skip_rollout:
-                return exitcodes.OK
-            return _follow(kube, namespace, cr_name(), defaults()["controller"]["deployment"], options, say,
-                           cancel)
-        finally:
-            if lock.held:
-                lock.release()
+        result = deploy(kube, objects, namespace, force_conflicts=options.force_conflicts,
+                        limits=Limits.capped(options.timeout_rollout), skip_rollout=options.skip_rollout,
+                        on_event=show, cancel=cancel)
+        if result.outcome is not None:
+            say(summary(result.outcome, namespace))
+        if result.ok:
+            return exitcodes.OK
+        if result.status in ("cancelled", STOPPED):
+            return exitcodes.INTERRUPTED
+        return exitcodes.APPLY_FAILED
     finally:
         api.close()
 
@@ -116,23 +250,3 @@ def _dry_run(kube: Any, objects: list, namespace: str, options: InstallOptions, 
     changes = sum(a.action != UNCHANGED for a in applied)
     say(f"dry run: {changes} of {len(applied)} objects would change")
     return exitcodes.OK
-
-
-def _follow(kube: Any, namespace: str, cr: str, controller: str, options: InstallOptions, say: Any,
-            cancel: threading.Event | None) -> int:
-    from wbinstall.rollout import Limits, follow
-    from wbinstall.rollout.text import line, summary
-
-    def show(event: Any) -> None:
-        text = line(event)
-        if text:
-            say(text)
-
-    outcome = follow(kube, namespace, cr_name=cr, controller=controller,
-                     limits=Limits.capped(options.timeout_rollout), on_event=show, cancel=cancel)
-    say(summary(outcome, namespace))
-    if outcome.ok:
-        return exitcodes.OK
-    if outcome.status == "cancelled":
-        return exitcodes.INTERRUPTED
-    return exitcodes.APPLY_FAILED

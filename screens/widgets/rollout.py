@@ -1,0 +1,173 @@
+"""The Deploy screen's picture of an install: events in, Rich text out (no I/O, no clock).
+
+    view = DeployView(host="wandb.example.com", namespace="wandb")
+    view.take(event)                      # any event of wbinstall.apply.install.deploy
+    status, resources, result = view.status(extra_seconds), view.resources(), view.result()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+
+from wbinstall.apply.install import (ApplyError, ApplyStarted, ApplyStopped, LockRefused, LockTaken,
+                                     ObjectApplied, line)
+from wbinstall.rollout.events import (PHASE_TITLES, PHASES, CustomResourceChanged, Finished, Outcome, PhaseDone,
+                                      PhaseStarted, ResourceChanged)
+
+MARKS = {"ready": ("✔", "green"), "progressing": ("…", "yellow"), "failed": ("✘", "red"),
+         "missing": ("·", "dim")}
+CREATED, CONFIGURED = "created", "configured"
+
+
+@dataclass
+class DeployView:
+    host: str
+    namespace: str
+    applied: dict[str, int] = field(default_factory=dict)     # action -> count
+    count: int = 0                                            # objects to apply
+    done: int = 0
+    lock: str = ""                                            # who holds the lock (us or another)
+    refused: str = ""                                         # another install's holder, since when
+    phase: str | None = None
+    phase_done: bool = False
+    elapsed: float = 0.0
+    limit: float = 0.0
+    rows: dict[tuple[str, str], Any] = field(default_factory=dict)   # (kind, name) -> state
+    outcome: Outcome | None = None
+    error: str = ""
+    stopped: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.outcome or self.error or self.stopped)
+
+    def take(self, event: Any) -> str | None:
+        """Record an event; the plain line for the activity log (None: nothing new to log)."""
+        if isinstance(event, ApplyStarted):
+            self.count = event.count
+        elif isinstance(event, LockTaken):
+            self.lock = event.who
+        elif isinstance(event, LockRefused):
+            self.refused = event.holder.describe()
+            return (f"lock held by {self.refused}: this deploy applied nothing; following that install's "
+                    "rollout instead")
+        elif isinstance(event, ObjectApplied):
+            self.done = event.index
+            self.count = event.count
+            self.applied[event.applied.action] = self.applied.get(event.applied.action, 0) + 1
+        elif isinstance(event, ApplyError):
+            self.error = event.message
+        elif isinstance(event, ApplyStopped):
+            self.stopped = (f"Stopped after {event.applied} of {event.count} objects. Each applied object is "
+                            "whole; Deploy again continues.")
+        elif isinstance(event, PhaseStarted):
+            self.phase, self.phase_done, self.elapsed, self.limit = event.phase, False, 0.0, event.limit
+        elif isinstance(event, PhaseDone):
+            self.phase, self.phase_done, self.elapsed, self.limit = event.phase, True, event.elapsed, event.limit
+        elif isinstance(event, ResourceChanged):
+            self.rows[event.state.key()] = event.state
+            self.elapsed, self.limit = event.elapsed, event.limit
+        elif isinstance(event, CustomResourceChanged):
+            self.rows[("WeightsAndBiases", event.state.name)] = event.state
+            self.elapsed, self.limit = event.elapsed, event.limit
+        elif isinstance(event, Finished):
+            self.outcome = event.outcome
+            if event.outcome.phase:
+                self.phase, self.elapsed, self.limit = event.outcome.phase, event.outcome.elapsed, event.outcome.limit
+            return None
+        return line(event)
+
+    # ---- pictures ------------------------------------------------------------------------
+    def status(self, since_event: float = 0.0) -> Text:
+        """Namespace, apply progress, lock, rollout phase with elapsed / limit."""
+        out = Text()
+        out.append("Namespace ", style="dim").append(self.namespace)
+        out.append(" · host ", style="dim").append(self.host)
+        out.append("\nApply     ", style="dim")
+        if self.refused:
+            out.append(f"refused: another install holds the lock: {self.refused}", style="yellow")
+        elif self.count:
+            counts = ", ".join(f"{n} {action}" for action, n in self.applied.items())
+            out.append(f"{self.done} of {self.count} objects" + (f" ({counts})" if counts else ""))
+        else:
+            out.append("waiting", style="dim")
+        out.append("\nRollout   ", style="dim")
+        if self.phase is None:
+            out.append("not started", style="dim")
+        else:
+            n = PHASES.index(self.phase) + 1
+            out.append(f"{n}/{len(PHASES)} {PHASE_TITLES[self.phase]}")
+            if self.outcome and self.outcome.ok:
+                out.append(" · done", style="green")
+            else:
+                running = not (self.phase_done or self.finished)
+                elapsed = self.elapsed + (since_event if running else 0.0)
+                out.append(f" · {elapsed:.0f} s of {self.limit:.0f} s", style="dim")
+        return out
+
+    def resources(self) -> Text:
+        """One line per resource (state, ready/desired), its reason below when not ready."""
+        out = Text()
+        if not self.rows:
+            return Text("No resources seen yet.", style="dim")
+        for i, ((kind, name), state) in enumerate(self.rows.items()):
+            mark, style = MARKS.get(state.status, ("?", ""))
+            if i:
+                out.append("\n")
+            out.append(f"{mark} ", style=style)
+            out.append(f"{kind} {name}".ljust(40))
+            if kind == "WeightsAndBiases":
+                out.append(f" phase {state.phase or '-'}", style="dim")
+            else:
+                out.append(f" {state.ready}/{state.desired}".ljust(7))
+                out.append(f" {state.status}", style=style)
+            if state.reason and state.status != "ready":
+                out.append(f"\n    {state.reason}", style="dim")
+        return out
+
+    def result(self) -> Text:
+        """Empty while running; then the URL and next steps, or what is not ready and why."""
+        if self.error:
+            out = Text("✘ Deploy failed", style="bold red")
+            out.append(f"\n{self.error}")
+            out.append("\nFix the cause, then press Deploy again: objects already applied are unchanged.",
+                       style="dim")
+            return out
+        if self.stopped:
+            return Text(self.stopped, style="yellow")
+        o = self.outcome
+        if o is None:
+            return Text("")
+        if o.ok:
+            url = f"https://{self.host}"
+            out = Text("✔ W&B is ready at ", style="bold green")
+            out.append(url, style="bold underline")
+            out.append("\nNext steps:")
+            out.append(f"\n  1. Open {url} and create the first admin user")
+            out.append(f"\n  2. wandb login --host={url}")
+            out.append("\n  3. wandb verify")
+            return out
+        if o.status == "cancelled":
+            out = Text("Stopped following the rollout; ", style="yellow")
+            out.append("the install continues in the cluster. Press Deploy to follow it again.")
+            return out
+        title = {"timeout": "Not ready in time", "failed": "The rollout failed"}.get(o.status, o.status)
+        out = Text(f"✘ {title}: ", style="bold red")
+        out.append(o.message)
+        not_ready = list(o.not_ready)
+        cr = o.custom_resource
+        if not_ready or (cr and cr.status != "ready"):
+            out.append("\nNot ready:", style="bold")
+            for s in not_ready:
+                out.append(f"\n  {s.kind} {s.name} {s.ready}/{s.desired}" + (f": {s.reason}" if s.reason else ""))
+            if cr and cr.status != "ready":
+                out.append(f"\n  WeightsAndBiases {cr.name} phase {cr.phase or '-'}"
+                           + (f": {cr.reason}" if cr.reason else ""))
+        if o.next_commands:
+            out.append("\nNext:", style="bold")
+            for c in o.next_commands:
+                out.append(f"\n  {c}")
+        return out
