@@ -6,6 +6,10 @@ back through call_from_thread into a DeployView, which draws the apply and rollo
 each resource with its state and reason, and the outcome. Esc while it runs stops following
 (between two objects while applying): the cluster keeps what was applied, whole, and the
 install lock is released. The checks ran on the earlier steps; they are not rerun here.
+
+On opening, `services.attach` follows an install already in the cluster (another run holding
+the lock, e.g. this wizard before its SSH session dropped, or a past install's resource)
+without applying anything; Deploy supersedes it.
 """
 
 from __future__ import annotations
@@ -31,13 +35,15 @@ class DeployScreen(StepScreen):
         self._worker: Worker | None = None
         self._deploying = False
         self._generation = 0
+        self._begun = 0          # the generation whose progress the screen shows
+        self._following = False  # ... and it follows an install it did not start
         self._last_event_at = 0.0
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "deploy":
             if self.services.follow is None:
                 return False
-            return None if self._deploying else True
+            return None if self._deploying and not self._following else True
         return action not in ("next", "skip", "recheck")
 
     def compose_form(self) -> ComposeResult:
@@ -60,6 +66,8 @@ class DeployScreen(StepScreen):
         for widget in self.query(".deploy-progress, #deploy-result, #deploy-status"):
             widget.display = False
         self._prepare()
+        if self.services.follow is not None and self.services.attach is not None:
+            self._follow_existing()
         self.set_interval(1.0, self._tick)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
@@ -86,7 +94,8 @@ class DeployScreen(StepScreen):
             self.action_deploy()
 
     def action_deploy(self) -> None:
-        if self._deploying or self.services.follow is None:
+        # Deploy supersedes following an install already there (its worker is cancelled).
+        if (self._deploying and not self._following) or self.services.follow is None:
             return
         try:
             answers = self.state.answers()
@@ -96,6 +105,23 @@ class DeployScreen(StepScreen):
             return
         self.show_errors("")
         self._generation += 1
+        self._begin(answers, self._generation)
+        self._worker = self._deploy(answers, self._generation, self.services.follow)
+
+    def _follow_existing(self) -> None:
+        """On opening: follow an install already in the cluster, if there is one. The view
+        appears with its first event; until then Deploy stays free (and supersedes this)."""
+        try:
+            answers = self.state.answers()
+        except ValueError:
+            return
+        self._generation += 1
+        self._worker = self._deploy(answers, self._generation, self.services.attach, quiet=True)
+
+    def _begin(self, answers, generation: int, following: bool = False) -> None:
+        """The screen switches from the preview to the install's progress (`following`: an
+        install already in the cluster, which this screen did not start)."""
+        self._begun, self._following = generation, following
         self.view = DeployView(answers.host, answers.kubernetes.namespace)
         self._deploying = True
         self._last_event_at = self.services.clock()
@@ -105,39 +131,45 @@ class DeployScreen(StepScreen):
         for widget in self.query(".deploy-progress, #deploy-result, #deploy-status"):
             widget.display = True
         button = self.query_one("#deploy-button", Button)
-        button.disabled, button.label = True, "Deploying…"
-        self.query_one("#deploy-hint", Static).update("Esc stops following; the cluster keeps what is applied")
+        button.disabled, button.label = not following, "Deploy" if following else "Deploying…"
+        self.query_one("#deploy-hint", Static).update(
+            "following the install in the cluster; Deploy applies yours" if following
+            else "Esc stops following; the cluster keeps what is applied")
         self._redraw()
         self.refresh_bindings()
-        self._worker = self._deploy(answers, self._generation)
 
     @work(thread=True, exclusive=True, group="deploy", exit_on_error=False)
-    def _deploy(self, answers, generation: int) -> None:
+    def _deploy(self, answers, generation: int, run, quiet: bool = False) -> None:
+        """`run` is services.follow (lock -> apply -> rollout) or services.attach (follow only);
+        `quiet`: an error is not shown (attaching is an offer, not something the user asked)."""
         worker = get_current_worker()
         secrets = self.state.secrets_for_checks()
 
         def deliver(event) -> None:
             try:
-                self.app.call_from_thread(self._got_event, event, generation)
+                self.app.call_from_thread(self._got_event, event, generation, answers)
             except Exception:  # noqa: BLE001 - the app or this screen has closed
                 pass
 
         try:
             # Cancelling the worker (Esc, leaving the screen, quitting) sets cancelled_event.
-            self.services.follow(answers, secrets, self.state.base_dir, deliver, worker.cancelled_event)
+            run(answers, secrets, self.state.base_dir, deliver, worker.cancelled_event)
         except Exception as exc:  # noqa: BLE001 - shown, never fatal
             from wbinstall.apply.install import ApplyError
 
-            deliver(ApplyError(f"{type(exc).__name__}: {exc}"))
+            if not quiet:
+                deliver(ApplyError(f"{type(exc).__name__}: {exc}"))
         finally:
             try:
                 self.app.call_from_thread(self._deploy_done, generation)
             except Exception:  # noqa: BLE001
                 pass
 
-    def _got_event(self, event, generation: int) -> None:
-        if generation != self._generation or self.view is None:
+    def _got_event(self, event, generation: int, answers) -> None:
+        if generation != self._generation:
             return
+        if self._begun != generation:   # the first event of an attach
+            self._begin(answers, generation, following=True)
         text = self.view.take(event)
         self._last_event_at = self.services.clock()
         if text:
@@ -145,8 +177,8 @@ class DeployScreen(StepScreen):
         self._redraw()
 
     def _deploy_done(self, generation: int) -> None:
-        if generation != self._generation:
-            return
+        if generation != self._generation or self._begun != generation:
+            return  # superseded, or an attach that found nothing to follow
         self._deploying = False
         if self.view is not None and not self.view.finished:
             self.view.stopped = "Stopped before the install finished. Deploy again continues where it left off."

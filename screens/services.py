@@ -112,6 +112,27 @@ def deploy(answers, secrets, base_dir: Path, on_event: Callable[[Any], None],
         api.close()
 
 
+def attach(answers, secrets, base_dir: Path, on_event: Callable[[Any], None],
+           cancel: threading.Event | None = None) -> Any:
+    """Follow an install already in the cluster (wbinstall.apply.install.attach): applies
+    nothing. None when there is nothing to follow or the cluster cannot be asked: then the
+    Deploy screen simply waits for Deploy, which reports any such problem itself."""
+    from wbinstall.apply.install import attach as follow_existing
+    from wbinstall.apply.kube import Kube, connect_answers
+
+    try:
+        api = connect_answers(answers, base_dir)
+    except Exception:  # noqa: BLE001 - a bad kubeconfig: Deploy says so when pressed
+        return None
+    try:
+        return follow_existing(Kube(api, timeout=answers.checks.timeout), answers.kubernetes.namespace,
+                               on_event=on_event, cancel=cancel)
+    except Exception:  # noqa: BLE001 - unreachable, forbidden: as above
+        return None
+    finally:
+        api.close()
+
+
 def _secret_keys(answers) -> list[tuple[str, ...]]:
     keys = [("license",), ("mysql", "password")]
     if answers.storage.access_key is not None:
@@ -131,4 +152,6 @@ class Services:
     debounce: float = 0.6  # seconds of quiet typing before checks start
     # Lock -> apply -> rollout: follow(answers, secrets, base_dir, on_event, cancel) in a thread.
     follow: Callable[..., Any] | None = deploy
+    # Follow-only, when Deploy opens: attach(answers, secrets, base_dir, on_event, cancel) in a thread.
+    attach: Callable[..., Any] | None = attach
     state_dir: Path | None = None

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.text import Text
 
-from wbinstall.apply.install import (ApplyError, ApplyStarted, ApplyStopped, LockRefused, LockTaken,
+from wbinstall.apply.install import (ApplyError, ApplyStarted, ApplyStopped, Attached, LockRefused, LockTaken,
                                      ObjectApplied, line)
 from wbinstall.rollout.events import (PHASE_TITLES, PHASES, CustomResourceChanged, Finished, Outcome, PhaseDone,
                                       PhaseStarted, ResourceChanged)
@@ -31,6 +31,7 @@ class DeployView:
     done: int = 0
     lock: str = ""                                            # who holds the lock (us or another)
     refused: str = ""                                         # another install's holder, since when
+    attached: str = ""                                        # following an install already there
     phase: str | None = None
     phase_done: bool = False
     elapsed: float = 0.0
@@ -54,6 +55,9 @@ class DeployView:
             self.refused = event.holder.describe()
             return (f"lock held by {self.refused}: this deploy applied nothing; following that install's "
                     "rollout instead")
+        elif isinstance(event, Attached):
+            self.attached = (f"an install is under way ({event.holder.describe()})" if event.holder
+                             else "W&B is already installed here")
         elif isinstance(event, ObjectApplied):
             self.done = event.index
             self.count = event.count
@@ -89,6 +93,8 @@ class DeployView:
         out.append("\nApply     ", style="dim")
         if self.refused:
             out.append(f"refused: another install holds the lock: {self.refused}", style="yellow")
+        elif self.attached:
+            out.append(f"nothing applied: {self.attached}; following its rollout", style="yellow")
         elif self.count:
             counts = ", ".join(f"{n} {action}" for action, n in self.applied.items())
             out.append(f"{self.done} of {self.count} objects" + (f" ({counts})" if counts else ""))

@@ -8,9 +8,12 @@ import threading
 import pytest
 
 from tests.apply.support import kube_for, objects_for
-from wbinstall.apply.install import (STOPPED, ApplyStarted, ApplyStopped, LockTaken, ObjectApplied, deploy,
-                                     line)
-from wbinstall.apply.lock import LEASE_NAME
+from wbinstall.apply.install import (STOPPED, ApplyStarted, ApplyStopped, Attached, LockTaken, ObjectApplied,
+                                     attach, deploy, line)
+from wbinstall.apply.lock import LEASE_NAME, InstallLock
+from wbinstall.apply.run import apply
+from wbinstall.rollout import Limits
+from wbinstall.rollout.events import Finished
 
 pytestmark = pytest.mark.usefixtures("cleanup_cluster_scoped")
 
@@ -37,3 +40,24 @@ def test_cancel_while_applying_stops_between_objects_and_releases_the_lock(sandb
                                 "(each applied object is whole; a rerun continues)")
     assert [a.kind for a in result.applied] == [o["kind"] for o in objects[:3]]
     assert kube.get(f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/{LEASE_NAME}") is None
+
+
+def test_attach_to_an_empty_namespace_follows_nothing_and_says_nothing(sandbox_kube, sandbox_kube_namespace):
+    events = []
+    assert attach(kube_for(sandbox_kube), sandbox_kube_namespace, on_event=events.append) is None
+    assert events == []
+
+
+def test_attach_follows_an_install_under_way_and_applies_nothing(sandbox_kube, sandbox_kube_namespace):
+    ns = sandbox_kube_namespace
+    kube = kube_for(sandbox_kube)
+    objects = objects_for(sandbox_kube, ns)
+    apply(kube, objects[:-1])           # an install that has not applied its resource yet
+    events = []
+    with InstallLock(kube, ns, who="jump-host/4242/alice"):
+        result = attach(kube, ns, on_event=events.append, limits=Limits(operator=1, resource=1, workloads=1))
+    assert isinstance(events[0], Attached) and events[0].holder.identity == "jump-host/4242/alice"
+    assert line(events[0]).startswith("attach: an install is under way (jump-host/4242/alice since ")
+    assert result.reattached and not result.applied and isinstance(events[-1], Finished)
+    assert not any(isinstance(e, (ApplyStarted, ObjectApplied, LockTaken)) for e in events)
+    assert kube.get(f"/apis/apps.wandb.com/v1/namespaces/{ns}/weightsandbiases/wandb") is None   # still not applied

@@ -98,9 +98,6 @@ def _rollout_events(ns: str = "wandb"):
     """A fixed install: 11 objects applied, then the three phases with a resource stuck a while."""
     from wbinstall.apply.install import ApplyStarted, LockTaken, ObjectApplied
     from wbinstall.apply.run import Applied
-    from wbinstall.rollout.events import (CustomResourceChanged, Finished, Outcome, PhaseDone, PhaseStarted,
-                                          ResourceChanged)
-    from wbinstall.rollout.judge import CustomResourceState, ResourceState
 
     objects = [("Namespace", ns), ("CustomResourceDefinition", "weightsandbiases.apps.wandb.com"),
                ("ServiceAccount", "wandb-manager"), ("ClusterRole", "wandb-manager-role"),
@@ -110,11 +107,19 @@ def _rollout_events(ns: str = "wandb"):
     progress = [ApplyStarted(ns, len(objects)), LockTaken(ns, "jump-host/4242/alice")]
     for i, (kind, name) in enumerate(objects, 1):
         progress.append(ObjectApplied(Applied(kind, name, ns, "unchanged" if i == 1 else "created"), i, len(objects)))
+    progress += _rollout_progress()
+    return progress, _rollout_finish()
+
+
+def _rollout_progress():
+    from wbinstall.rollout.events import CustomResourceChanged, PhaseDone, PhaseStarted, ResourceChanged
+    from wbinstall.rollout.judge import CustomResourceState, ResourceState
+
     controller = ResourceState("Deployment", "wandb-controller-manager", 1, 1, "ready")
     app_stuck = ResourceState("Deployment", "wandb-app-bc", 0, 1, "progressing",
                               "Pending (insufficient CPU): 0/3 nodes are available: 3 Insufficient cpu.")
     redis = ResourceState("StatefulSet", "wandb-redis-master", 0, 1, "progressing", "ContainerCreating")
-    progress += [
+    return [
         PhaseStarted("operator", 300),
         ResourceChanged(controller, "operator", 4, 300),
         PhaseDone("operator", 4, 300),
@@ -126,22 +131,44 @@ def _rollout_events(ns: str = "wandb"):
         ResourceChanged(ResourceState("Deployment", "wandb-parquet-bc", 2, 2, "ready"), "workloads", 37, 1200),
         ResourceChanged(redis, "workloads", 37, 1200),
     ]
+
+
+def _rollout_finish():
+    from wbinstall.rollout.events import Finished, Outcome, PhaseDone, ResourceChanged
+    from wbinstall.rollout.judge import ResourceState
+
     app_ready = ResourceState("Deployment", "wandb-app-bc", 1, 1, "ready")
-    finish = [
+    return [
         ResourceChanged(app_ready, "workloads", 61, 1200),
         ResourceChanged(ResourceState("StatefulSet", "wandb-redis-master", 1, 1, "ready"), "workloads", 62, 1200),
         PhaseDone("workloads", 62, 1200),
         Finished(Outcome("ready", None, 62, 0)),
     ]
-    return progress, finish
+
+
+# Another install holds the lock, since a fixed time (no clock in snapshots).
+HOLDER = ("jump-host/4242/alice", (2026, 11, 30, 9, 15, 0))
+
+
+def attach_events(ns: str = "wandb", holder: bool = True):
+    """What `attach` emits: Attached (a live holder, or a past install's resource), the rollout."""
+    from datetime import datetime, timezone
+
+    from wbinstall.apply.install import Attached
+    from wbinstall.apply.lock import Holder
+
+    since = datetime(*HOLDER[1], tzinfo=timezone.utc)
+    who = Holder(HOLDER[0], since, since, 30) if holder else None
+    return [Attached(ns, who), *_rollout_progress()], _rollout_finish()
 
 
 class ScriptedRollout:
-    """A `Services.follow` that emits fixed events: the in-progress part at once, the rest
-    when `release` is set (at once unless `hold`). Records each call's answers."""
+    """A `Services.follow` (or `attach`, with `events=attach_events()`) that emits fixed
+    events: the in-progress part at once, the rest when `release` is set (at once unless
+    `hold`). Records each call's answers."""
 
-    def __init__(self, *, hold: bool = False, finish: list | None = None):
-        self.progress, self.finish = _rollout_events()
+    def __init__(self, *, hold: bool = False, finish: list | None = None, events: tuple | None = None):
+        self.progress, self.finish = events or _rollout_events()
         if finish is not None:
             self.finish = finish
         self.release = threading.Event()
@@ -167,8 +194,14 @@ class ScriptedRollout:
         return None
 
 
+def nothing_to_attach(answers, secrets, base_dir, on_event, cancel=None):
+    """A cluster with no install in it: attach emits nothing."""
+    return None
+
+
 def fake_services(checks: ScriptedChecks | None = None, **kwargs) -> Services:
     kwargs.setdefault("follow", ScriptedRollout())
+    kwargs.setdefault("attach", nothing_to_attach)
     return Services(
         run_checks=checks or ScriptedChecks(),
         list_nodes=lambda answers, secrets, base_dir: list(NODES),
@@ -183,8 +216,8 @@ def loaded_answers(text: str = ANSWERS, base_dir: Path | None = None):
 
 
 def wizard(state_dir: Path, *, loaded=None, checks: ScriptedChecks | None = None, clock: FakeClock | None = None,
-           debounce: float = 0.0, rollout: ScriptedRollout | None = None):
+           debounce: float = 0.0, rollout: ScriptedRollout | None = None, attach=None):
     """The app with fakes injected; prefilled from `loaded` when given."""
     checks = checks or ScriptedChecks()
-    return make_app(loaded, clock=clock or FakeClock(), state_dir=state_dir,
-                    services=fake_services(checks, follow=rollout or ScriptedRollout()), debounce=debounce)
+    services = fake_services(checks, follow=rollout or ScriptedRollout(), attach=attach or nothing_to_attach)
+    return make_app(loaded, clock=clock or FakeClock(), state_dir=state_dir, services=services, debounce=debounce)

@@ -6,7 +6,7 @@ at the end deploys into the sandbox cluster for real."""
 from __future__ import annotations
 
 import pytest
-from tests.wizard.support import FakeClock, ScriptedRollout, loaded_answers, wizard
+from tests.wizard.support import FakeClock, ScriptedRollout, attach_events, loaded_answers, wizard
 from tests.wizard.test_snapshots import SIZES, at_step
 from wbinstall.screens import flow
 
@@ -24,6 +24,13 @@ async def until(pilot, predicate, timeout: float = 10) -> None:
             return
         await pilot.pause(0.05)
     raise AssertionError("the deploy screen never got there")
+
+
+async def open_deploy(pilot) -> None:
+    """Walk to Review (its workers settled), then open Deploy: its attach may still run."""
+    await at_step("review", FakeClock())(pilot)
+    pilot.app.push_step("deploy")
+    await pilot.pause()
 
 
 def deploying(app, rollout: ScriptedRollout):
@@ -107,6 +114,54 @@ async def test_deploy_is_a_footer_key_and_a_button_and_esc_stops_following(state
         rollout.release.set()
 
 
+def test_opening_deploy_while_an_install_is_under_way_follows_it(snap_compare, state_dir):
+    attach = ScriptedRollout(hold=True, events=attach_events())
+    rollout = ScriptedRollout()
+    app = wizard(state_dir, loaded=loaded_answers(), rollout=rollout, attach=attach)
+
+    async def run_before(pilot) -> None:
+        await open_deploy(pilot)   # no key pressed on Deploy
+        await until(pilot, lambda: app.screen.view is not None
+                    and ("StatefulSet", "wandb-redis-master") in app.screen.view.rows)
+        await steady(pilot)
+
+    try:
+        assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=run_before)
+        assert len(attach.calls) == 1 and rollout.calls == []   # followed, applied nothing
+    finally:
+        attach.release.set()
+
+
+async def test_opening_deploy_with_nothing_in_the_cluster_waits_for_deploy(state_dir):
+    app = wizard(state_dir, loaded=loaded_answers())   # attach finds nothing
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at_step("deploy", FakeClock())(pilot)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert screen.view is None and not screen._deploying
+        assert str(screen.query_one("#deploy-button").label) == "Deploy"
+        assert "objects, applied in this order" in "\n".join(screen.query_one("#deploy-log").lines)
+
+
+async def test_deploy_pressed_while_attaching_takes_over(state_dir):
+    attach = ScriptedRollout(hold=True, events=attach_events())
+    rollout = ScriptedRollout()
+    app = wizard(state_dir, loaded=loaded_answers(), rollout=rollout, attach=attach)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_deploy(pilot)
+            screen = app.screen
+            await until(pilot, lambda: screen.view is not None and screen.view.attached)
+            await pilot.press("ctrl+d")
+            await until(pilot, lambda: screen.view is not None and screen.view.finished and not screen._deploying)
+            await until(pilot, lambda: attach.cancelled)      # the attach worker was cancelled
+            assert len(rollout.calls) == 1 and screen.view.outcome.ok
+            assert not screen.view.attached and screen.view.done == 11
+    finally:
+        attach.release.set()
+
+
 def test_deploy_is_the_last_step():
     assert flow.STEPS[-1] == "deploy"
 
@@ -158,3 +213,24 @@ async def test_deploy_installs_into_the_sandbox_and_reaches_ready(sandbox_kube, 
         status = str(screen.query_one("#deploy-status").render())
         assert "another install holds the lock: jump-host/4242/alice since" in status
         assert "following that install's rollout" in "\n".join(screen.query_one("Log").lines)
+
+        # A restarted wizard (the SSH session dropped) opens Deploy: it follows, applying nothing.
+        for note, holder in (("W&B is already installed here", None), ("an install is under way", "bob")):
+            await pilot.press("escape")
+            await pilot.pause()
+            lock = InstallLock(kube, ns, who="jump-host/4343/bob") if holder else None
+            try:
+                if lock:
+                    lock.acquire()
+                app.push_step("deploy")
+                await until(pilot, lambda: app.screen.STEP == "deploy" and app.screen.view is not None
+                            and app.screen.view.finished and not app.screen._deploying, timeout=120)
+            finally:
+                if lock:
+                    lock.release()
+            view = app.screen.view
+            assert view.outcome is not None and view.outcome.ok, (view.error, view.outcome)
+            assert view.attached.startswith(note) and not view.applied and view.count == 0
+            if holder:
+                assert "jump-host/4343/bob since" in view.attached
+            assert "attach: " in "\n".join(app.screen.query_one("Log").lines)

@@ -3,6 +3,7 @@ unattended CLI); `deploy` is the shared sequence after the checks (the wizard ca
 
     code = install.run(loaded, resolved, options)      # an exit code (wbinstall.exitcodes)
     result = install.deploy(kube, objects, namespace, on_event=cb, cancel=threading.Event())
+    result = install.attach(kube, namespace, on_event=cb)   # follow another's install, or None
 
 One line per change, never an animation, so that a pipeline's log reads like a story.
 Exit codes: 1 a check failed (before anything is applied), 3 apply/rollout failed or timed
@@ -55,6 +56,14 @@ class LockRefused:
 
 
 @dataclass(frozen=True)
+class Attached:
+    """Following an install already in the cluster; this run applies nothing. `holder`: the
+    live install that holds the lock, or None when a past install left its resource behind."""
+    namespace: str
+    holder: Holder | None
+
+
+@dataclass(frozen=True)
 class ObjectApplied:
     applied: Applied
     index: int          # 1-based
@@ -73,7 +82,7 @@ class ApplyStopped:
     count: int
 
 
-InstallEvent = ApplyStarted | LockTaken | LockRefused | ObjectApplied | ApplyError | ApplyStopped
+InstallEvent = ApplyStarted | LockTaken | LockRefused | Attached | ObjectApplied | ApplyError | ApplyStopped
 
 APPLIED, APPLY_FAILED, STOPPED = "applied", "apply failed", "stopped"
 
@@ -104,6 +113,10 @@ def line(event: Any) -> str | None:
     if isinstance(event, LockRefused):
         return (f"apply refused: {event.message}\n"
                 "attaching to that install's rollout instead (this run applied nothing)")
+    if isinstance(event, Attached):
+        what = (f"an install is under way ({event.holder.describe()})" if event.holder
+                else f"W&B is installed in namespace {event.namespace}")
+        return f"attach: {what}: following its rollout (this run applies nothing)"
     if isinstance(event, ObjectApplied):
         return f"apply: {event.applied.line()}"
     if isinstance(event, ApplyError):
@@ -131,15 +144,11 @@ def deploy(kube: Any, objects: list[dict], namespace: str, *, force_conflicts: b
     from wbinstall.apply.kube import KubeError
     from wbinstall.apply.lock import InstallLock, LockHeld
     from wbinstall.apply.run import ApplyFailed, apply
-    from wbinstall.manifests.custom_resource import name as default_cr_name
-    from wbinstall.manifests.operator import defaults
-    from wbinstall.rollout import follow
 
     emit = on_event or (lambda e: None)
     cancel = cancel or threading.Event()
     lock = InstallLock(kube, namespace)
     applied: list[Applied] = []
-    reattached = False
     try:
         namespace_exists = kube.get(f"/api/v1/namespaces/{namespace}") is not None
 
@@ -159,8 +168,8 @@ def deploy(kube: Any, objects: list[dict], namespace: str, *, force_conflicts: b
         try:
             apply(kube, objects, force_conflicts=force_conflicts, on_applied=done, before=before)
         except LockHeld as held:
-            reattached = True
             emit(LockRefused(namespace, held.holder, str(held)))
+            return _follow(kube, namespace, emit, cancel, limits, cr_name, controller, reattached=True)
         except _Stop:
             emit(ApplyStopped(len(applied), len(objects)))
             return Deployed(STOPPED, applied=tuple(applied))
@@ -168,14 +177,46 @@ def deploy(kube: Any, objects: list[dict], namespace: str, *, force_conflicts: b
             emit(ApplyError(str(e)))
             return Deployed(APPLY_FAILED, applied=tuple(applied))
         if skip_rollout:
-            return Deployed(APPLIED, reattached=reattached, applied=tuple(applied))
-        outcome = follow(kube, namespace, cr_name=cr_name or default_cr_name(),
-                         controller=controller or defaults()["controller"]["deployment"],
-                         limits=limits or Limits(), on_event=emit, cancel=cancel)
-        return Deployed(outcome.status, outcome, reattached, tuple(applied))
+            return Deployed(APPLIED, applied=tuple(applied))
+        return _follow(kube, namespace, emit, cancel, limits, cr_name, controller, applied=tuple(applied))
     finally:
         if lock.held:
             lock.release()
+
+
+def attach(kube: Any, namespace: str, *, limits: Limits | None = None,
+           on_event: Callable[[Any], None] | None = None, cancel: threading.Event | None = None,
+           cr_name: str | None = None, controller: str | None = None) -> Deployed | None:
+    """Follow an install already in the cluster: one that another process holds the lock for
+    (a colleague's run, a wizard whose SSH session dropped), or the resource a past install
+    left. Applies nothing, ever; None, with nothing emitted, when there is nothing to follow."""
+    from wbinstall.apply.kube import collection_path
+    from wbinstall.apply.lock import InstallLock
+    from wbinstall.manifests.custom_resource import name as default_cr_name
+    from wbinstall.rollout.follow import CR_GROUP_VERSION
+
+    cr_name = cr_name or default_cr_name()
+    holder = InstallLock(kube, namespace).current()
+    resource = f"{collection_path(CR_GROUP_VERSION, 'WeightsAndBiases', namespace)}/{cr_name}"
+    if holder is None and kube.get(resource) is None:
+        return None
+    emit = on_event or (lambda e: None)
+    emit(Attached(namespace, holder))
+    return _follow(kube, namespace, emit, cancel or threading.Event(), limits, cr_name, controller,
+                   reattached=True)
+
+
+def _follow(kube: Any, namespace: str, emit: Callable[[Any], None], cancel: threading.Event,
+            limits: Limits | None, cr_name: str | None, controller: str | None, *,
+            reattached: bool = False, applied: tuple[Applied, ...] = ()) -> Deployed:
+    from wbinstall.manifests.custom_resource import name as default_cr_name
+    from wbinstall.manifests.operator import defaults
+    from wbinstall.rollout import follow
+
+    outcome = follow(kube, namespace, cr_name=cr_name or default_cr_name(),
+                     controller=controller or defaults()["controller"]["deployment"],
+                     limits=limits or Limits(), on_event=emit, cancel=cancel)
+    return Deployed(outcome.status, outcome, reattached, applied)
 
 
 def run(loaded: Any, resolved: Any, options: InstallOptions, out: TextIO | None = None,
