@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sandbox.kube.cluster import KubeCluster  # noqa: E402
 from sandbox.kube.operator_standin import apply_wandb_crd, wandb_cr  # noqa: E402
-from wbinstall.apply.kube import Kube, collection_path, connect  # noqa: E402
+from wbinstall.kube import Kube, api_client, collection_path  # noqa: E402
 from wbinstall.rollout import CustomResourceChanged, Follower, Limits  # noqa: E402
 from wbinstall.rollout.events import PHASES  # noqa: E402
 
@@ -35,7 +35,7 @@ LONG = Limits(operator=600, resource=600, workloads=600)
 
 class CountingKube(Kube):
     def __init__(self, kubeconfig: str):
-        super().__init__(connect(kubeconfig, None))
+        super().__init__(api_client(kubeconfig, None, None))
         self.requests = 0
         self._lock = threading.Lock()
         real = self.api.rest_client.request

@@ -1,58 +1,34 @@
 """The shape every step shares: title, form, field errors, live checks, Next / Back / Skip.
 
-Checks start in a thread worker when the answers they need change (debounced); a newer run
-supersedes an older one (exclusive worker + a generation number, since threads cannot be
-killed). Results come back through call_from_thread; the UI thread never waits on I/O.
+Checks start in a background run when the answers they need change (debounced); a newer run
+supersedes an older one. Results come back as RunEvent messages (screens/bridge.py); the UI
+thread never waits on I/O.
 """
 
 from __future__ import annotations
 
-import threading
-
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
-from textual.worker import get_current_worker
 
+from wbinstall.checklist import for_step
 from wbinstall.checks.result import Result
+from wbinstall.screens.bridge import RunEvent, runs
 from wbinstall.screens.services import Services
 from wbinstall.screens.state import Key, WizardState
 from wbinstall.screens.widgets.checks import CheckPanel
-from wbinstall.screens.widgets.fields import parse_ref
+from wbinstall.screens.widgets.fields import AnswerInput, SecretRefInput, SecretValueInput, parse_ref
 from wbinstall.screens.widgets.skip import SkipModal
-
-
-def abandon_if_cancelled(worker, fn, *args):
-    """Run blocking `fn` in a daemon thread; return early if the worker is cancelled.
-
-    Threads cannot be killed: a superseded or quitting check run is abandoned (its probes end at
-    their own deadlines), so neither the worker pool nor the exit waits for it.
-    """
-    done = threading.Event()
-    out: list = []
-
-    def run() -> None:
-        try:
-            out.append(fn(*args))
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="wizard-io", daemon=True).start()
-    while not done.wait(0.05):
-        if worker.is_cancelled:
-            return None
-    return out[0] if out else None
+from wbinstall.session.runs import RunDone
 
 
 class StepScreen(Screen):
     STEP = ""
     HEADING = ""
     INTRO = ""
-    CHECK_IDS: tuple[str, ...] = ()
     # Answers this step owns (validated on Next) and those checks need before they start.
     OWNS: tuple[Key, ...] = ()
     NEEDS: tuple[Key, ...] = ()
@@ -71,7 +47,8 @@ class StepScreen(Screen):
         self.state = state
         self.services = services
         self.running: set[str] = set()
-        self._generation = 0
+        self.check_ids = for_step(self.STEP)  # as declared in assets/checks.yaml
+        self.checks = runs(self, self._on_check_event)
         self._debounce: Timer | None = None
 
     # ---- layout -----------------------------------------------------------------------
@@ -87,9 +64,9 @@ class StepScreen(Screen):
                 yield Static(self.INTRO, id="intro")
             yield from self.compose_form()
             yield Static("", id="errors", classes="field-error")
-            if self.CHECK_IDS:
+            if self.check_ids:
                 yield Static("Live checks", classes="section-title")
-                yield CheckPanel(self.CHECK_IDS, id="checks")
+                yield CheckPanel(self.check_ids, id="checks")
         if not self.DEFER_FOOTER:
             yield Footer()
 
@@ -99,10 +76,10 @@ class StepScreen(Screen):
     def on_mount(self) -> None:
         if self.DEFER_FOOTER:
             self.call_after_refresh(self._mount_footer)
-        if self.CHECK_IDS:
+        if self.check_ids:
             self.refresh_checks()
             self.set_interval(1.0, self.refresh_checks)
-            if self._needs_met() and any(i not in self.state.results for i in self.CHECK_IDS):
+            if self._needs_met() and any(i not in self.state.results for i in self.check_ids):
                 self.start_checks()
 
     async def _mount_footer(self) -> None:
@@ -111,32 +88,31 @@ class StepScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("skip", "recheck"):
-            return bool(self.CHECK_IDS)
+            return bool(self.check_ids)
         return True
 
     # ---- answers from the widgets -------------------------------------------------------
-    def on_input_changed(self, event: Input.Changed) -> None:
-        key = getattr(event.input, "answer_key", None)
-        secret = getattr(event.input, "secret_key", None)
-        if key is not None:
-            if getattr(event.input, "is_secret_ref", False):
-                ref = parse_ref(event.value)
-                if isinstance(ref, str):
-                    return  # shown on Next; keep the last good reference meanwhile
-                if self.state.get(key) == ref:
-                    return
-                self.state.set(key, ref)
-            else:
-                if str(self.state.get(key) or "") == event.value.strip():
-                    return
-                self.state.set(key, self.convert(key, event.value))
-        elif secret is not None:
-            if self.state.typed.get(secret, "") == event.value:
-                return
-            self.state.typed[secret] = event.value
+    def on_answer_input_answered(self, event: AnswerInput.Answered) -> None:
+        if isinstance(event.control, SecretRefInput):
+            ref = parse_ref(event.text)
+            if isinstance(ref, str) or self.state.get(event.key) == ref:
+                return  # an unfinished reference is shown on Next; keep the last good one meanwhile
+            self.state.set(event.key, ref)
         else:
-            return
+            if str(self.state.get(event.key) or "") == event.text.strip():
+                return
+            self.state.set(event.key, self.convert(event.key, event.text))
         self.answers_changed()
+
+    def on_secret_value_input_typed(self, event: SecretValueInput.Typed) -> None:
+        if self.state.typed.get(event.key, "") == event.value:
+            return
+        self.state.typed[event.key] = event.value
+        self.answers_changed()
+
+    def on_run_event(self, event: RunEvent) -> None:
+        if event.current:
+            event.handle(event.event)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -156,7 +132,7 @@ class StepScreen(Screen):
         # Saved on every change (a few hundred bytes, local disk): a dropped SSH session loses nothing.
         self.app.save_progress(self.STEP)
         self.show_errors("")
-        if self.CHECK_IDS:
+        if self.check_ids:
             if self._debounce is not None:
                 self._debounce.stop()
             if self.services.debounce > 0:
@@ -171,61 +147,35 @@ class StepScreen(Screen):
         return all(self.state.get(k) not in (None, "") or self.state.typed.get(k) for k in self.NEEDS)
 
     def start_checks(self) -> None:
-        if not self.CHECK_IDS or not self._needs_met():
+        if not self.check_ids or not self._needs_met():
             return
         try:
             answers = self.state.answers_for_checks()
         except ValueError:
             return  # an invalid field: Next shows it; nothing sensible to check yet
-        self._generation += 1
-        self.running = set(self.CHECK_IDS)
+        self.running = set(self.check_ids)
         self.refresh_checks()
-        self._run_checks(answers, self._generation)
+        state, run_checks, ids = self.state, self.services.run_checks, self.check_ids
+        self.checks.start(lambda emit, cancel: run_checks(answers, state.secrets_for_checks(), state.base_dir,
+                                                          ids, emit), name="checks")
 
-    @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
-    def _run_checks(self, answers, generation: int) -> None:
-        worker = get_current_worker()
-        secrets = self.state.secrets_for_checks()
-
-        def deliver(result: Result) -> None:
-            if worker.is_cancelled:
-                return
-            try:
-                self.app.call_from_thread(self._got_result, result, generation)
-            except RuntimeError:
-                pass  # the app has closed
-
-        try:
-            abandon_if_cancelled(worker, self.services.run_checks, answers, secrets, self.state.base_dir,
-                                 self.CHECK_IDS, deliver)
-        finally:
-            if not worker.is_cancelled:
-                try:
-                    self.app.call_from_thread(self._checks_done, generation)
-                except RuntimeError:
-                    pass
-
-    def _got_result(self, result: Result, generation: int) -> None:
-        if generation != self._generation:
-            return
-        self.state.record(result, self.services.clock())
-        self.running.discard(result.id)
-        self.refresh_checks()
-
-    def _checks_done(self, generation: int) -> None:
-        if generation == self._generation:
+    def _on_check_event(self, event: Result | RunDone) -> None:
+        if isinstance(event, RunDone):
             self.running.clear()
-            self.refresh_checks()
+        else:
+            self.state.record(event, self.services.clock())
+            self.running.discard(event.id)
+        self.refresh_checks()
 
     def refresh_checks(self) -> None:
-        if not self.CHECK_IDS:
+        if not self.check_ids:
             return
         results = {i: (r.result, r.at) for i, r in self.state.results.items()}
         self.query_one(CheckPanel).show(results, self.running, self.services.clock(), self.state.skips())
 
     def failing(self) -> list[Result]:
         skips = self.state.skips()
-        return [r.result for i in self.CHECK_IDS if (r := self.state.results.get(i))
+        return [r.result for i in self.check_ids if (r := self.state.results.get(i))
                 and r.result.status == "fail" and i not in skips]
 
     # ---- actions ----------------------------------------------------------------------
@@ -253,14 +203,11 @@ class StepScreen(Screen):
     def validate(self) -> list[str]:
         """Problems with this step's answers, as 'field: message' lines."""
         problems = []
-        for inp in self.query(Input):
-            key = getattr(inp, "answer_key", None)
-            if not getattr(inp, "is_secret_ref", False):
-                continue
-            if isinstance(msg := parse_ref(inp.value), str):
-                problems.append(f"{'.'.join(key)}: {msg}")
-            elif msg is None and self.state.typed.get(key):
-                problems.append(f"{'.'.join(key)}: the typed value is not saved; give env:VARIABLE or file:PATH "
+        for inp in self.query(SecretRefInput):
+            if isinstance(msg := inp.reference(), str):
+                problems.append(f"{'.'.join(inp.key)}: {msg}")
+            elif msg is None and self.state.typed.get(inp.key):
+                problems.append(f"{'.'.join(inp.key)}: the typed value is not saved; give env:VARIABLE or file:PATH "
                                 "where it will come from")
         if self.OWNS:
             problems += self.state.problems(self.OWNS)

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import RadioSet, Static
 
 from wbinstall import sizing
+from wbinstall.checklist import for_step
 from wbinstall.requirements import CLOUDS, ENVIRONMENTS, WORKLOADS
 from wbinstall.screens.base import StepScreen
 from wbinstall.screens.widgets.fields import secret_field
@@ -27,7 +28,8 @@ class ChoiceScreen(StepScreen):
         if self.state.get((self.KEY,)) == event.pressed.name:
             return
         self.state.set((self.KEY,), event.pressed.name)
-        self.state.results.pop("k8s.capacity", None)  # judged against the old sizing: ask again
+        for check_id in for_step("sizing"):  # judged against the old sizing: ask again
+            self.state.results.pop(check_id, None)
         self.app.save_progress(self.STEP)
         self.choice_changed()
 

@@ -8,13 +8,10 @@ from wbinstall.screens.base import StepScreen
 from wbinstall.screens.widgets.fields import Row, field, secret_field
 from wbinstall.screens.widgets.toggles import Tick
 
-MYSQL_IDS = ("mysql.connect", "mysql.version", "mysql.settings", "mysql.charset", "mysql.grants", "mysql.operations")
-
 
 class DatabaseScreen(StepScreen):
     STEP, HEADING = "database", "Database (MySQL 8)"
     INTRO = "The MySQL server W&B stores its metadata in."
-    CHECK_IDS = MYSQL_IDS
     OWNS = (("mysql",),)
     NEEDS = (("mysql", "host"), ("mysql", "password"))
 

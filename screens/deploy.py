@@ -1,8 +1,8 @@
 """Deploy: the objects an install applies (secrets redacted), then the install itself.
 
 Deploy (ctrl+d or the button) runs `services.follow(answers, secrets, base_dir, on_event, cancel)`
-(lock -> apply -> rollout, wbinstall.apply.install.deploy) in a thread worker; each event comes
-back through call_from_thread into a DeployView, which draws the apply and rollout progress,
+(lock -> apply -> rollout, wbinstall.session.install) in a background run; each event comes
+back as a RunEvent message (screens/bridge.py) into a DeployView, which draws the apply and rollout progress,
 each resource with its state and reason, and the outcome. Esc while it runs stops following
 (between two objects while applying): the cluster keeps what was applied, whole, and the
 install lock is released. The checks ran on the earlier steps; they are not rerun here.
@@ -14,15 +14,16 @@ without applying anything; Deploy supersedes it.
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Log, Static
-from textual.worker import Worker, get_current_worker
 
 from wbinstall.screens.base import StepScreen
+from wbinstall.screens.bridge import runs
 from wbinstall.screens.widgets.rollout import DeployView
+from wbinstall.session.install import ApplyError
+from wbinstall.session.runs import RunDone
 
 
 class DeployScreen(StepScreen):
@@ -32,10 +33,12 @@ class DeployScreen(StepScreen):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.view: DeployView | None = None
-        self._worker: Worker | None = None
+        self.preview = runs(self, self._show_preview)
+        self.installs = runs(self, self._got_event)   # a deploy, or an attach on opening
         self._deploying = False
-        self._generation = 0
-        self._begun = 0          # the generation whose progress the screen shows
+        self._answers = None
+        self._begun = 0          # the run whose progress the screen shows
+        self._quiet = False      # the current run is an attach: an offer, its errors unshown
         self._following = False  # ... and it follows an install it did not start
         self._last_event_at = 0.0
 
@@ -70,20 +73,14 @@ class DeployScreen(StepScreen):
             self._follow_existing()
         self.set_interval(1.0, self._tick)
 
-    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def _prepare(self) -> None:
         answers = self.state.answers()
-        secrets = self.state.secrets_for_checks()
-        try:
-            text = self.services.render_preview(answers, secrets, self.state.base_dir)
-        except Exception as exc:  # noqa: BLE001 - shown, never fatal
-            text = f"cannot render the objects: {type(exc).__name__}: {exc}"
-        try:
-            self.app.call_from_thread(self._show_preview, text)
-        except Exception:  # noqa: BLE001 - the app or this screen has closed
-            pass
+        state, render_preview = self.state, self.services.render_preview
+        self.preview.start(lambda emit, cancel: render_preview(answers, state.secrets_for_checks(), state.base_dir),
+                           name="preview")
 
-    def _show_preview(self, text: str) -> None:
+    def _show_preview(self, done: RunDone) -> None:
+        text = done.value if done.error is None else f"cannot render the objects: {done.error}"
         if self.view is None:  # a deploy started meanwhile: its activity owns the log
             self.query_one(Log).write_lines(text.splitlines())
 
@@ -104,9 +101,8 @@ class DeployScreen(StepScreen):
                              "Esc back to Review.")
             return
         self.show_errors("")
-        self._generation += 1
-        self._begin(answers, self._generation)
-        self._worker = self._deploy(answers, self._generation, self.services.follow)
+        self._start(answers, self.services.follow, quiet=False)
+        self._begin(following=False)
 
     def _follow_existing(self) -> None:
         """On opening: follow an install already in the cluster, if there is one. The view
@@ -115,13 +111,22 @@ class DeployScreen(StepScreen):
             answers = self.state.answers()
         except ValueError:
             return
-        self._generation += 1
-        self._worker = self._deploy(answers, self._generation, self.services.attach, quiet=True)
+        self._start(answers, self.services.attach, quiet=True)
 
-    def _begin(self, answers, generation: int, following: bool = False) -> None:
+    def _start(self, answers, run, quiet: bool) -> None:
+        """`run` is services.follow (lock -> apply -> rollout) or services.attach (follow only),
+        in a background run that supersedes the one before; `quiet`: an error is not shown
+        (attaching is an offer, not something the user asked for)."""
+        state = self.state
+        self._answers, self._quiet = answers, quiet
+        self.installs.start(lambda emit, cancel: run(answers, state.secrets_for_checks(), state.base_dir, emit, cancel),
+                            name="deploy")
+
+    def _begin(self, following: bool) -> None:
         """The screen switches from the preview to the install's progress (`following`: an
         install already in the cluster, which this screen did not start)."""
-        self._begun, self._following = generation, following
+        self._begun, self._following = self.installs.current, following
+        answers = self._answers
         self.view = DeployView(answers.host, answers.kubernetes.namespace)
         self._deploying = True
         self._last_event_at = self.services.clock()
@@ -138,47 +143,23 @@ class DeployScreen(StepScreen):
         self._redraw()
         self.refresh_bindings()
 
-    @work(thread=True, exclusive=True, group="deploy", exit_on_error=False)
-    def _deploy(self, answers, generation: int, run, quiet: bool = False) -> None:
-        """`run` is services.follow (lock -> apply -> rollout) or services.attach (follow only);
-        `quiet`: an error is not shown (attaching is an offer, not something the user asked)."""
-        worker = get_current_worker()
-        secrets = self.state.secrets_for_checks()
-
-        def deliver(event) -> None:
-            try:
-                self.app.call_from_thread(self._got_event, event, generation, answers)
-            except Exception:  # noqa: BLE001 - the app or this screen has closed
-                pass
-
-        try:
-            # Cancelling the worker (Esc, leaving the screen, quitting) sets cancelled_event.
-            run(answers, secrets, self.state.base_dir, deliver, worker.cancelled_event)
-        except Exception as exc:  # noqa: BLE001 - shown, never fatal
-            from wbinstall.apply.install import ApplyError
-
-            if not quiet:
-                deliver(ApplyError(f"{type(exc).__name__}: {exc}"))
-        finally:
-            try:
-                self.app.call_from_thread(self._deploy_done, generation)
-            except Exception:  # noqa: BLE001
-                pass
-
-    def _got_event(self, event, generation: int, answers) -> None:
-        if generation != self._generation:
+    def _got_event(self, event) -> None:
+        if isinstance(event, RunDone):
+            if event.error and not self._quiet:
+                self._got_event(ApplyError(event.error))
+            self._deploy_done()
             return
-        if self._begun != generation:   # the first event of an attach
-            self._begin(answers, generation, following=True)
+        if self._begun != self.installs.current:   # the first event of an attach
+            self._begin(following=True)
         text = self.view.take(event)
         self._last_event_at = self.services.clock()
         if text:
             self.query_one(Log).write_lines(text.splitlines())
         self._redraw()
 
-    def _deploy_done(self, generation: int) -> None:
-        if generation != self._generation or self._begun != generation:
-            return  # superseded, or an attach that found nothing to follow
+    def _deploy_done(self) -> None:
+        if self._begun != self.installs.current:
+            return  # an attach that found nothing to follow
         self._deploying = False
         if self.view is not None and not self.view.finished:
             self.view.stopped = "Stopped before the install finished. Deploy again continues where it left off."
@@ -208,15 +189,14 @@ class DeployScreen(StepScreen):
 
     # ---- leaving ----------------------------------------------------------------------
     def action_back(self) -> None:
-        if self._deploying and self._worker is not None:
-            self._worker.cancel()  # the install stops following within half a second
+        if self._deploying:
+            self.installs.cancel()  # the install stops following within half a second
             self.notify("Stopping: the cluster keeps what was applied; Esc again goes back.", timeout=4)
             return
         super().action_back()
 
     def on_unmount(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        self.installs.drop()  # asks it to stop too: the lock is released
 
     def action_next(self) -> None:
         pass

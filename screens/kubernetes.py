@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Select
 
 from wbinstall.screens.base import StepScreen
+from wbinstall.screens.bridge import runs
 from wbinstall.screens.widgets.fields import Row, field
-
-K8S_IDS = ("k8s.connect", "k8s.version", "k8s.arch", "k8s.ingress", "k8s.storage", "k8s.rbac")
+from wbinstall.session.runs import RunDone
 
 
 class KubernetesScreen(StepScreen):
     STEP, HEADING = "kubernetes", "Kubernetes"
     INTRO = "The cluster W&B goes into. Empty kubeconfig: $KUBECONFIG or ~/.kube/config."
-    CHECK_IDS = K8S_IDS
     OWNS = (("kubernetes",),)
 
     def compose_form(self) -> ComposeResult:
@@ -28,6 +26,10 @@ class KubernetesScreen(StepScreen):
                                     id="kubernetes-context", compact=True))
         yield field("Namespace", "kubernetes.namespace", self.state.get((*k, "namespace")), placeholder="wandb")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contexts = runs(self, self._show_contexts)
+
     def on_mount(self) -> None:
         self._load_contexts(self.state.get(("kubernetes", "kubeconfig")))
 
@@ -35,15 +37,12 @@ class KubernetesScreen(StepScreen):
         super().answers_changed()
         self._load_contexts(self.state.get(("kubernetes", "kubeconfig")))
 
-    @work(thread=True, exclusive=True, group="contexts", exit_on_error=False)
     def _load_contexts(self, kubeconfig: str | None) -> None:
-        names = self.services.kube_contexts(kubeconfig, self.state.base_dir)
-        try:
-            self.app.call_from_thread(self._show_contexts, names)
-        except RuntimeError:
-            pass
+        kube_contexts, base_dir = self.services.kube_contexts, self.state.base_dir
+        self.contexts.start(lambda emit, cancel: kube_contexts(kubeconfig, base_dir), name="contexts")
 
-    def _show_contexts(self, names: list[str]) -> None:
+    def _show_contexts(self, done: RunDone) -> None:
+        names = list(done.value or [])
         select = self.query_one("#kubernetes-context", Select)
         current = self.state.get(("kubernetes", "context"))
         if current and current not in names:

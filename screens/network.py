@@ -7,13 +7,10 @@ from textual.app import ComposeResult
 from wbinstall.screens.base import StepScreen
 from wbinstall.screens.widgets.fields import field
 
-NETWORK_IDS = ("dns.a-record", "tls.certificate")
-
 
 class NetworkScreen(StepScreen):
     STEP, HEADING = "network", "Network"
     INTRO = "Give a TLS Secret already in the namespace, or a certificate and key file to create it."
-    CHECK_IDS = NETWORK_IDS
     OWNS = (("host",), ("ingress",))
     NEEDS = (("host",),)
 

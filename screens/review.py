@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Label, Static
 
-from wbinstall.checks.ids import CHECK_IDS
+from wbinstall.checklist import CHECK_IDS
 from wbinstall.screens.base import StepScreen
 from wbinstall.screens.widgets.checks import render_results
 from wbinstall.screens.widgets.fields import Row
@@ -53,15 +53,14 @@ class ReviewScreen(StepScreen):
         from pydantic import ValidationError
 
         from wbinstall.answers.dump import dump
+        from wbinstall.answers.loader import validation_problems
 
         text = self.query_one("#review-path", Input).value.strip() or self.state.save_path()
         path = Path(text).expanduser()
         try:
             answers = self.state.answers(path.parent)
         except ValidationError as exc:
-            problems = [f"{'.'.join(str(p) for p in e['loc'])}: "
-                        f"{'is required' if e['type'] == 'missing' else e['msg'].removeprefix('Value error, ')}"
-                        for e in exc.errors(include_url=False)]
+            problems = [f"{p.path}: {p.message}" for p in validation_problems(exc)]
             self.show_errors("Cannot save yet:\n" + "\n".join(problems))
             return False
         try:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Static
-from textual.worker import get_current_worker
 
 from wbinstall import sizing
 from wbinstall.checks.k8s.capacity import cores, fit_nodes, gib
-from wbinstall.screens.base import StepScreen, abandon_if_cancelled
+from wbinstall.screens.base import StepScreen
+from wbinstall.screens.bridge import runs
+from wbinstall.session.runs import RunDone
 
 
 def recommendation_text(rec: sizing.Recommendation) -> str:
@@ -53,7 +53,6 @@ def nodes_text(rec: sizing.Recommendation, nodes) -> Text:
 
 class SizingScreen(StepScreen):
     STEP, HEADING = "sizing", "Sizing"
-    CHECK_IDS = ("k8s.capacity",)
 
     def _rec(self) -> sizing.Recommendation:
         g = self.state.get
@@ -65,6 +64,10 @@ class SizingScreen(StepScreen):
         yield Static("Your nodes (allocatable)", classes="section-title")
         yield Static(Text("reading the cluster…", style="dim"), id="nodes")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nodes = runs(self, self._show_nodes)
+
     def on_mount(self) -> None:
         self._read_nodes()
 
@@ -72,21 +75,16 @@ class SizingScreen(StepScreen):
         super().action_recheck()
         self._read_nodes()
 
-    @work(thread=True, exclusive=True, group="nodes", exit_on_error=False)
     def _read_nodes(self) -> None:
-        worker = get_current_worker()
         try:
             answers = self.state.answers_for_checks()
-            nodes = abandon_if_cancelled(worker, self.services.list_nodes, answers, self.state.secrets_for_checks(),
-                                         self.state.base_dir)
-            if worker.is_cancelled:
-                return
-        except Exception as exc:  # noqa: BLE001 - shown, never fatal
-            nodes = f"cannot read the nodes: {type(exc).__name__}"
-        try:
-            self.app.call_from_thread(self._show_nodes, nodes)
-        except RuntimeError:
-            pass
+        except ValueError as exc:  # shown, never fatal
+            self.query_one("#nodes", Static).update(nodes_text(self._rec(), f"cannot read the nodes: {type(exc).__name__}"))
+            return
+        state, list_nodes = self.state, self.services.list_nodes
+        self.nodes.start(lambda emit, cancel: list_nodes(answers, state.secrets_for_checks(), state.base_dir),
+                         name="nodes")
 
-    def _show_nodes(self, nodes) -> None:
+    def _show_nodes(self, done: RunDone) -> None:
+        nodes = f"cannot read the nodes: {done.error.partition(':')[0]}" if done.error else done.value
         self.query_one("#nodes", Static).update(nodes_text(self._rec(), nodes))

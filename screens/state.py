@@ -21,8 +21,6 @@ API_VERSION = "wbinstall/v1"
 
 Key = tuple[str, ...]
 
-SECRET_KEYS: tuple[Key, ...] = (("license",), ("mysql", "password"), ("storage", "accessKey"), ("storage", "secretKey"))
-
 # Stand-ins that let checks for one step run before later steps are answered. Never saved.
 _PLACEHOLDERS: dict[Key, Any] = {
     ("workload",): "models", ("environment",): "test", ("cloud",): "other",
@@ -34,13 +32,13 @@ _PLACEHOLDERS: dict[Key, Any] = {
 
 DEFAULT_ANSWERS_NAME = "wbinstall-answers.yaml"
 
-# Answers that are file paths: relative ones are relative to the answers file, so saving the
-# file elsewhere rewrites them to point at the same files.
-PATH_KEYS: tuple[Key, ...] = (
-    ("license", "file"), ("mysql", "password", "file"), ("storage", "accessKey", "file"),
-    ("storage", "secretKey", "file"), ("kubernetes", "kubeconfig"), ("ingress", "certFile"),
-    ("ingress", "keyFile"), ("mysql", "caFile"), ("checks", "tls", "caBundle"),
-)
+
+def _model():
+    """The answers model and its secret and file fields (pydantic loads on the first step)."""
+    from wbinstall.answers.fields import path_fields, secret_paths
+    from wbinstall.answers.model import Answers
+
+    return Answers, secret_paths(Answers), path_fields(Answers)
 
 _SECTIONS = {("kubernetes",), ("ingress",), ("mysql",), ("storage",)}
 
@@ -114,19 +112,20 @@ class WizardState:
         """Validation problems in the answers under `owned`, as 'field.path: message'."""
         from pydantic import ValidationError
 
-        from wbinstall.answers.model import Answers
+        from wbinstall.answers.loader import validation_problems
 
+        answers_model, secret_keys, _ = _model()
         try:
-            Answers.model_validate(self.filled(except_under=owned))
+            answers_model.model_validate(self.filled(except_under=owned))
         except ValidationError as exc:
             out = []
-            for err in exc.errors(include_url=False):
+            for problem, err in zip(validation_problems(exc), exc.errors(include_url=False)):
                 loc = tuple(str(p) for p in err["loc"])
                 if any(loc[: len(p)] == p for p in owned):
-                    message = "is required" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
-                    if err["type"] == "missing" and loc in SECRET_KEYS:
+                    message = problem.message
+                    if err["type"] == "missing" and loc in secret_keys:
                         message += ": env:VARIABLE or file:PATH, where its value will come from"
-                    out.append(f"{'.'.join(loc)}: {message}")
+                    out.append(f"{problem.path}: {message}")
             return out
         return []
 
@@ -151,7 +150,7 @@ class WizardState:
         import os
 
         out = copy.deepcopy(self.data)
-        for key in PATH_KEYS:
+        for key in _model()[2]:
             node: Any = out
             for part in key[:-1]:
                 node = node.get(part) if isinstance(node, dict) else None
@@ -172,7 +171,7 @@ class WizardState:
         from wbinstall.answers.secrets import SecretError, SecretRef
 
         values: dict[Key, str] = {}
-        for key in SECRET_KEYS:
+        for key in _model()[1]:
             if self.typed.get(key):
                 values[key] = self.typed[key]
                 continue
@@ -194,14 +193,12 @@ def from_loaded(loaded) -> WizardState:
 
     answers = loaded.answers
     state = WizardState(base_dir=loaded.base_dir)
+    from wbinstall.answers.fields import given_secrets, value_at
+
     typed: dict[Key, str] = {}
-    for key in SECRET_KEYS:
-        ref = answers
-        for part in key:
-            ref = next((getattr(ref, n) for n, i in type(ref).model_fields.items() if (i.alias or n) == part), None)
-            if ref is None:
-                break
-        if ref is not None and ref.is_literal:
+    for key in given_secrets(answers):
+        ref = value_at(answers, key)
+        if ref.is_literal:
             typed[key] = ref.resolve(loaded.base_dir)
     state.data = to_data(answers, omit_literals=True)
     state.typed = typed

@@ -5,25 +5,22 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Select
 
+from wbinstall.choices import CLOUD_PROVIDER, PROVIDER_NAMES
 from wbinstall.screens.base import StepScreen
 from wbinstall.screens.widgets.fields import Row, field, secret_field
 
-STORAGE_IDS = ("storage.access", "storage.presign", "storage.cors")
-PROVIDERS = (("Amazon S3", "s3"), ("S3-compatible", "s3-compatible"), ("Google Cloud Storage", "gcs"),
-             ("Azure Blob Storage", "azure"))
-_DEFAULT = {"aws": "s3", "gcp": "gcs", "azure": "azure"}
+PROVIDERS = tuple((name, p) for p, name in PROVIDER_NAMES.items())
 
 
 class StorageScreen(StepScreen):
     STEP, HEADING = "storage", "Object storage"
     INTRO = "The bucket W&B keeps artifacts and files in. Keys empty: the cloud's default credentials."
-    CHECK_IDS = STORAGE_IDS
     OWNS = (("storage",),)
     NEEDS = (("storage", "provider"), ("storage", "bucket"))
 
     def compose_form(self) -> ComposeResult:
         get = lambda name: self.state.get(("storage", name))  # noqa: E731
-        provider = get("provider") or _DEFAULT.get(self.state.get(("cloud",)) or "", "s3-compatible")
+        provider = get("provider") or CLOUD_PROVIDER[self.state.get(("cloud",)) or "other"]
         self.state.set(("storage", "provider"), provider)
         yield Row("Provider", Select(PROVIDERS, value=provider, allow_blank=False, id="storage-provider", compact=True))
         yield field("Bucket", "storage.bucket", get("bucket"), placeholder="my-wandb-bucket")

@@ -163,7 +163,7 @@ def _sizing(workload: str, environment: str, cloud: str, output: str) -> int:
 
 
 def _check(path: str, only: list[str] | None, output: str, timeout: float | None) -> int:
-    from wbinstall.checks.ids import CHECK_IDS
+    from wbinstall.checklist import CHECK_IDS
 
     unknown = [i for i in only or [] if i not in CHECK_IDS]
     if unknown:
@@ -196,7 +196,7 @@ def _unattended(path: str, args: argparse.Namespace | None = None) -> int:
         raise UsageError("--timeout-rollout: give a number of seconds above 0")
     loaded, resolved = _load(path)
 
-    from wbinstall.apply.install import InstallOptions, run
+    from wbinstall.session.install import InstallOptions, run
 
     options = InstallOptions(dry_run=bool(getattr(args, "dry_run", False)),
                              force_conflicts=bool(getattr(args, "force_conflicts", False)),

@@ -1,7 +1,7 @@
 """The Deploy screen's picture of an install: events in, Rich text out (no I/O, no clock).
 
     view = DeployView(host="wandb.example.com", namespace="wandb")
-    view.take(event)                      # any event of wbinstall.apply.install.deploy
+    view.take(event)                      # any event of wbinstall.session.install.deploy
     status, resources, result = view.status(extra_seconds), view.resources(), view.result()
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.text import Text
 
-from wbinstall.apply.install import (ApplyError, ApplyStarted, ApplyStopped, Attached, LockRefused, LockTaken,
+from wbinstall.session.install import (ApplyError, ApplyStarted, ApplyStopped, Attached, LockRefused, LockTaken,
                                      ObjectApplied, line)
 from wbinstall.rollout.events import (PHASE_TITLES, PHASES, CustomResourceChanged, Finished, Outcome, PhaseDone,
                                       PhaseStarted, ResourceChanged)

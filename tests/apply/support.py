@@ -15,7 +15,7 @@ import pytest
 from sandbox.kube.operator_standin import delete_wandb_crd
 from tests.checks.support import make_answers, make_secrets
 from wbinstall import manifests
-from wbinstall.apply import Kube, connect
+from wbinstall.kube import Kube, api_client
 
 REPO = Path(__file__).resolve().parents[2]
 CLUSTER_SCOPED = ("/apis/rbac.authorization.k8s.io/v1/clusterroles/wandb-manager-role",
@@ -47,7 +47,7 @@ def objects_for(cluster: Any, namespace: str, secrets: dict | None = None, **ove
 
 def kube_for(cluster: Any) -> Kube:
     """A Kube on a new ApiClient made the way the CLI makes it (from the kubeconfig)."""
-    return Kube(connect(str(cluster.admin_kubeconfig), None))
+    return Kube(api_client(str(cluster.admin_kubeconfig), None, None))
 
 
 def answers_file(tmp_path: Path, cluster: Any, namespace: str, *, mysql_host: str = "127.0.0.1",

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from tests.apply.support import kube_for, objects_for
-from wbinstall.apply.install import (STOPPED, ApplyStarted, ApplyStopped, Attached, LockTaken, ObjectApplied,
+from wbinstall.session.install import (STOPPED, ApplyStarted, ApplyStopped, Attached, LockTaken, ObjectApplied,
                                      attach, deploy, line)
 from wbinstall.apply.lock import LEASE_NAME, InstallLock
 from wbinstall.apply.run import apply

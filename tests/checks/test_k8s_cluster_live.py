@@ -17,7 +17,7 @@ from sandbox.kube import ingress_standin, storage_standin
 from sandbox.kube.cluster import RESTRICTED_USER
 from sandbox.kube.waits import wait_for
 from tests.checks.support import make_answers, run_checks
-from wbinstall.checks.ids import CHECK_IDS
+from wbinstall.checklist import CHECK_IDS
 
 K8S = [i for i in CHECK_IDS if i.startswith("k8s.")]
 DEFAULT_INGRESS = ingress_standin.DEFAULT_CLASS_ANNOTATION

@@ -17,7 +17,7 @@ from sandbox.kube.cluster import ADMIN_CONTEXT, RESTRICTED_CONTEXT
 from sandbox.kube.kubeconfig import KubeUser, kubeconfig_dict
 from sandbox.procs import free_port
 from tests.checks.support import inputs, make_answers, probe_context, run_checks
-from wbinstall.checks.ids import CHECK_IDS
+from wbinstall.checklist import CHECK_IDS
 from wbinstall.checks.k8s import judge, probe
 
 K8S = [i for i in CHECK_IDS if i.startswith("k8s.")]

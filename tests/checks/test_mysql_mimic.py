@@ -15,7 +15,7 @@ from sandbox.mysql_mimic_server import (
     MysqlUser,
 )
 from tests.checks.support import make_answers, make_secrets, run_checks
-from wbinstall.checks.ids import CHECK_IDS
+from wbinstall.checklist import CHECK_IDS
 
 
 MYSQL_IDS = [i for i in CHECK_IDS if i.startswith("mysql.")]

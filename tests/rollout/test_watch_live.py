@@ -6,7 +6,7 @@ from __future__ import annotations
 import queue
 
 from tests.apply.support import kube_for
-from wbinstall.apply.kube import Kube, collection_path
+from wbinstall.kube import Kube, collection_path
 from wbinstall.rollout.watch import ADDED, DELETED, MODIFIED, SYNCED, Watcher
 
 

@@ -32,14 +32,14 @@ def fake_area(monkeypatch):
 
     probes = {"quick": Probe("quick", quick), "stuck": Probe("stuck", stuck)}
     checks = {
-        "t.connect": Check("t.connect", "connect", ("quick",), lambda f, i: passed("t.connect", "connected")),
-        "t.version": Check("t.version", "version", ("quick",),
+        "t.connect": Check("t.connect", ("quick",), lambda f, i: passed("t.connect", "connected")),
+        "t.version": Check("t.version", ("quick",),
                            lambda f, i: failed("t.version", "too old", f["quick"]["version"]), after=("t.connect",)),
-        "t.after-version": Check("t.after-version", "dependent", ("quick",),
+        "t.after-version": Check("t.after-version", ("quick",),
                                  lambda f, i: passed("t.after-version", "x"), after=("t.version",)),
-        "t.leaky": Check("t.leaky", "leaky", ("quick",),
+        "t.leaky": Check("t.leaky", ("quick",),
                          lambda f, i: passed("t.leaky", f"password is {f['quick']['password']}")),
-        "t.stuck": Check("t.stuck", "stuck", ("stuck",), lambda f, i: passed("t.stuck", "never")),
+        "t.stuck": Check("t.stuck", ("stuck",), lambda f, i: passed("t.stuck", "never")),
     }
     monkeypatch.setattr(registry, "PROBES", probes)
     monkeypatch.setattr(engine, "PROBES", probes)

@@ -96,7 +96,7 @@ class ScriptedChecks:
 
 def _rollout_events(ns: str = "wandb"):
     """A fixed install: 11 objects applied, then the three phases with a resource stuck a while."""
-    from wbinstall.apply.install import ApplyStarted, LockTaken, ObjectApplied
+    from wbinstall.session.install import ApplyStarted, LockTaken, ObjectApplied
     from wbinstall.apply.run import Applied
 
     objects = [("Namespace", ns), ("CustomResourceDefinition", "weightsandbiases.apps.wandb.com"),
@@ -154,7 +154,7 @@ def attach_events(ns: str = "wandb", holder: bool = True):
     """What `attach` emits: Attached (a live holder, or a past install's resource), the rollout."""
     from datetime import datetime, timezone
 
-    from wbinstall.apply.install import Attached
+    from wbinstall.session.install import Attached
     from wbinstall.apply.lock import Holder
 
     since = datetime(*HOLDER[1], tzinfo=timezone.utc)

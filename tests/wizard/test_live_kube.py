@@ -7,7 +7,9 @@ from textual.widgets import Select
 from tests.wizard.support import ANSWERS, FakeClock, loaded_answers
 from tests.wizard.test_live_mysql import finished
 from wbinstall.screens.app import make_app
-from wbinstall.screens.kubernetes import K8S_IDS
+from wbinstall.checklist import for_step
+
+K8S_IDS = for_step("kubernetes")
 
 pytest_plugins = ["sandbox.fixtures_kube"]
 

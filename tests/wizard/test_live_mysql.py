@@ -7,7 +7,9 @@ from textual.widgets import Input
 from sandbox.mysql_mimic_server import DEFAULT_PASSWORD, WANDB_RECOMMENDED
 from tests.wizard.support import FakeClock, loaded_answers
 from wbinstall.screens.app import make_app
-from wbinstall.screens.database import MYSQL_IDS
+from wbinstall.checklist import for_step
+
+MYSQL_IDS = for_step("database")
 
 pytest_plugins = ["sandbox.fixtures_net"]
 

@@ -8,7 +8,7 @@ import pytest
 from tests.wizard.support import FakeClock
 from tests.wizard.test_live_mysql import finished
 from wbinstall.answers import load
-from wbinstall.checks.ids import CHECK_IDS
+from wbinstall.checklist import CHECK_IDS
 from wbinstall.screens import flow
 from wbinstall.screens.app import make_app
 

@@ -81,3 +81,53 @@ def dotted(path: Path) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
+
+
+def value_at(answers: BaseModel, path: Path) -> object:
+    """The value at a YAML key path of a model instance (None where a section is unset)."""
+    value: object = answers
+    for key in path:
+        if not isinstance(value, BaseModel):
+            return None
+        value = next((getattr(value, name) for name, info in type(value).model_fields.items()
+                      if (info.alias or name) == key), None)
+        if value is None:
+            return None
+    return value
+
+
+def given_secrets(answers: BaseModel) -> tuple[Path, ...]:
+    """The secret paths these answers set (the optional bucket keys only when given)."""
+    return tuple(p for p in secret_paths(type(answers)) if value_at(answers, p) is not None)
+
+
+def _is_path(annotation: object, metadata: list[object] = ()) -> bool:
+    from wbinstall.answers.files import PATH
+
+    if PATH in metadata:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return PATH in typing.get_args(annotation)[1:] or _is_path(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_path(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+@cache
+def path_fields(model: type[BaseModel]) -> tuple[Path, ...]:
+    """Every path whose value names a file, secrets' `file` included, e.g. ("ingress", "certFile")."""
+    found: list[Path] = []
+
+    def walk(m: type[BaseModel], prefix: Path) -> None:
+        for name, info in m.model_fields.items():
+            key = info.alias or name
+            if _is_path(info.annotation, info.metadata):
+                found.append((*prefix, key))
+            elif _is_secret(info.annotation):
+                walk(SecretRef, (*prefix, key))
+            elif (sub := _submodel(info.annotation)) is not None and typing.get_origin(info.annotation) is not list:
+                walk(sub, (*prefix, key))
+
+    walk(model, ())
+    return tuple(found)

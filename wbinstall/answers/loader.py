@@ -70,7 +70,7 @@ def parse(text: str, *, filename: str | None = None, base_dir: FsPath | None = N
     try:
         answers = Answers.model_validate(data)
     except ValidationError as exc:
-        problems += [_problem(err, data, where) for err in exc.errors(include_url=False)]
+        problems += validation_problems(exc, where)
         problems += _secret_problems(data, where, base_dir, os.environ)
         raise AnswersError(_ordered(problems), filename) from None
 
@@ -89,10 +89,8 @@ def resolve_secrets(loaded: LoadedAnswers, environ: Mapping[str, str] | None = N
     environ = os.environ if environ is None else environ
     values: dict[Path, str] = {}
     problems: list[Problem] = []
-    for path in fields.secret_paths(Answers):
-        ref = _lookup(loaded.answers, path)
-        if ref is None:
-            continue
+    for path in fields.given_secrets(loaded.answers):
+        ref = fields.value_at(loaded.answers, path)
         try:
             values[path] = ref.resolve(loaded.base_dir, environ)
         except SecretError as exc:
@@ -101,15 +99,6 @@ def resolve_secrets(loaded: LoadedAnswers, environ: Mapping[str, str] | None = N
     if problems:
         raise AnswersError(problems, loaded.filename)
     return Secrets(values)
-
-
-def _lookup(answers: Answers, path: Path) -> SecretRef | None:
-    value: Any = answers
-    for key in path:
-        value = next((getattr(value, name) for name, info in type(value).model_fields.items() if (info.alias or name) == key), None)
-        if value is None:
-            return None
-    return value
 
 
 def _read_yaml(text: str, filename: str | None) -> tuple[Any, positions.Positions]:
@@ -134,7 +123,13 @@ def _read_yaml(text: str, filename: str | None) -> tuple[Any, positions.Position
     return data, positions.index(nodes[0] if nodes else None)
 
 
-def _problem(err: Any, data: Any, where: positions.Positions) -> Problem:
+def validation_problems(exc: ValidationError, where: positions.Positions | None = None) -> list[Problem]:
+    """pydantic's errors as Problems: the one wording of every face (lines when `where` is given)."""
+    where = where or positions.index(None)
+    return [_problem(err, where) for err in exc.errors(include_url=False)]
+
+
+def _problem(err: Any, where: positions.Positions) -> Problem:
     loc: Path = tuple(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":

@@ -11,8 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from wbinstall.answers.files import FilePath
 from wbinstall.answers.secrets import Secret
-from wbinstall.checks.ids import CHECK_IDS
+from wbinstall.checklist import CHECK_IDS
+from wbinstall.choices import Provider
 from wbinstall.requirements import Cloud, Environment, Workload
 
 API_VERSION = "wbinstall/v1"
@@ -58,7 +60,7 @@ class _Section(BaseModel):
 
 
 class KubernetesAnswers(_Section):
-    kubeconfig: str | None = Field(default=None, description="Path to a kubeconfig; default: $KUBECONFIG or ~/.kube/config")
+    kubeconfig: FilePath | None = Field(default=None, description="Path to a kubeconfig; default: $KUBECONFIG or ~/.kube/config")
     context: str | None = Field(default=None, description="Context in the kubeconfig; default: its current context")
     namespace: DnsLabel = Field(default="wandb", description="Namespace for the operator and W&B")
 
@@ -66,8 +68,8 @@ class KubernetesAnswers(_Section):
 class IngressAnswers(_Section):
     class_: str | None = Field(default=None, alias="class", description="IngressClass; default: the cluster's default class")
     tls_secret: str | None = Field(default=None, alias="tlsSecret", description="An existing kubernetes.io/tls Secret in the namespace")
-    cert_file: str | None = Field(default=None, alias="certFile", description="PEM certificate chain to create the TLS Secret from")
-    key_file: str | None = Field(default=None, alias="keyFile", description="PEM private key for certFile")
+    cert_file: FilePath | None = Field(default=None, alias="certFile", description="PEM certificate chain to create the TLS Secret from")
+    key_file: FilePath | None = Field(default=None, alias="keyFile", description="PEM private key for certFile")
 
 
 class MysqlAnswers(_Section):
@@ -77,11 +79,11 @@ class MysqlAnswers(_Section):
     user: str = "wandb"
     password: Secret
     tls: bool = Field(default=False, description="Connect with TLS")
-    ca_file: str | None = Field(default=None, alias="caFile", description="CA bundle (PEM) that signs the server's certificate, e.g. the RDS bundle")
+    ca_file: FilePath | None = Field(default=None, alias="caFile", description="CA bundle (PEM) that signs the server's certificate, e.g. the RDS bundle")
 
 
 class StorageAnswers(_Section):
-    provider: Literal["s3", "s3-compatible", "gcs", "azure"]
+    provider: Provider
     bucket: str = Field(description="Bucket name (Azure: the container)")
     region: str | None = None
     endpoint: str | None = Field(default=None, description="S3-compatible endpoint URL, e.g. https://minio.example.com:9000")
@@ -121,7 +123,7 @@ class DnsCheckSettings(_Section):
 
 class TlsCheckSettings(_Section):
     address: str | None = Field(default=None, description="Where to connect, HOST:PORT; default: the host on port 443")
-    ca_bundle: str | None = Field(default=None, alias="caBundle", description="Extra CA certificates (PEM) to trust")
+    ca_bundle: FilePath | None = Field(default=None, alias="caBundle", description="Extra CA certificates (PEM) to trust")
 
 
 class ChecksAnswers(_Section):

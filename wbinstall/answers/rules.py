@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 
 from wbinstall.answers.fields import Path, secret_paths
+from wbinstall.answers.files import resolve
 from wbinstall.answers.model import Answers
 
 
@@ -87,8 +88,7 @@ def cross_field(answers: Answers, base_dir: FsPath) -> list[tuple[Path, str, str
 
 
 def _readable(path: str, base_dir: FsPath) -> bool:
-    p = FsPath(path).expanduser()
-    p = p if p.is_absolute() else base_dir / p
+    p = resolve(path, base_dir)
     return p.is_file() and _can_open(p)
 
 

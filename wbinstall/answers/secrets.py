@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, WithJsonSchema, model_validator
 
+from wbinstall.answers.files import FilePath, resolve
+
 
 class SecretError(ValueError):
     """A secret reference that cannot be resolved (missing variable, unreadable file)."""
@@ -22,7 +24,7 @@ class SecretRef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     env: str | None = None
-    file: str | None = None
+    file: FilePath | None = None
     _literal: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
@@ -64,9 +66,7 @@ class SecretRef(BaseModel):
             if not value:
                 raise SecretError(f"environment variable {self.env} is empty")
             return value
-        path = Path(self.file).expanduser()
-        if not path.is_absolute():
-            path = base_dir / path
+        path = resolve(self.file, base_dir)
         try:
             value = path.read_text(encoding="utf-8")
         except OSError as exc:

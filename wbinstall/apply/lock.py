@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from wbinstall.apply.kube import Kube, KubeError, collection_path
+from wbinstall.kube import Kube, KubeError, collection_path
 
 LEASE_NAME = "wbinstall-install"
 LEASE_SECONDS = 30

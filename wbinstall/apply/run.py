@@ -13,7 +13,8 @@ Decisions:
 * Every object is one atomic request, applied in render order (CRD waited until Established
   before anything that needs it), so a run killed at any point leaves a prefix applied and a
   rerun converges on the same objects: nothing is created twice.
-* "unchanged" = the resourceVersion did not move (the server found nothing to write).
+* "unchanged" = wbinstall's write moved nothing: the same generation and managed fields (the
+  server found nothing to write; a controller's status update meanwhile does not count).
 * Secrets are sent as `data` (base64), not `stringData`, so that applying the same values
   twice is a no-op for the server too.
 """
@@ -28,7 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from wbinstall.apply import diff as diffs
-from wbinstall.apply.kube import Kube, KubeError, describe, object_path
+from wbinstall.kube import Kube, KubeError, describe, object_path
+from wbinstall.kube.client import FIELD_MANAGER
 
 Obj = dict[str, Any]
 
@@ -112,7 +114,16 @@ def _apply_one(kube: Kube, obj: Obj, force: bool) -> Applied:
     rv = result["metadata"].get("resourceVersion")
     if live is None:
         return _applied(obj, CREATED, rv)
-    return _applied(obj, UNCHANGED if rv == live["metadata"].get("resourceVersion") else CONFIGURED, rv)
+    return _applied(obj, UNCHANGED if _footprint(result) == _footprint(live) else CONFIGURED, rv)
+
+
+def _footprint(live: Obj) -> tuple[object, list]:
+    """What an apply by wbinstall moves: the spec's generation (or the resourceVersion, for kinds
+    without one) and wbinstall's managed-fields entry. Not the resourceVersion alone: a
+    controller's status write between our read and our apply moves it too."""
+    meta = live["metadata"]
+    mine = [m for m in meta.get("managedFields") or [] if m.get("manager") == FIELD_MANAGER]
+    return meta.get("generation") or meta.get("resourceVersion"), mine
 
 
 def _dry_run_one(kube: Kube, obj: Obj, force: bool, namespace_missing: bool, missing_kinds: set[str]) -> Applied:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wbinstall.answers import Answers, Secrets
+from wbinstall.answers.files import resolve
 from wbinstall.requirements import Requirements
 
 
@@ -32,5 +33,4 @@ class ProbeContext:
         return min(left, cap) if cap is not None else left
 
     def path(self, value: str) -> Path:
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else self.base_dir / p
+        return resolve(value, self.base_dir)

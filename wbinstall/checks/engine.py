@@ -15,11 +15,11 @@ from typing import Any
 
 from wbinstall import requirements
 from wbinstall.answers import Answers, Secrets
-from wbinstall.checks import catalog  # noqa: F401 - registers every check
 from wbinstall.checks.context import CheckInputs, ProbeContext
-from wbinstall.checks.ids import CHECK_IDS
 from wbinstall.checks.registry import CHECKS, PROBES, Check
 from wbinstall.checks.result import Result, failed, skipped
+
+CHECK_IDS: tuple[str, ...] = tuple(CHECKS)  # report order: as declared
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The checks wbinstall knows: each names the probe that gathers its facts and a pure judge.
+"""The checks, bound: each declaration of assets/checks.yaml (wbinstall.checklist) with its
+probe and judge functions.
 
 A probe runs once per check run however many checks read its facts (one MySQL connection for
 all mysql.* checks). Probes do I/O only and bound every call by the deadline they are given;
@@ -7,10 +8,12 @@ judges are pure functions of (facts, inputs) so that real-world cases are cheap 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from wbinstall.checklist import declared
 from wbinstall.checks.context import CheckInputs, ProbeContext
 from wbinstall.checks.result import Result
 
@@ -29,22 +32,23 @@ class Probe:
 @dataclass(frozen=True)
 class Check:
     id: str
-    title: str
     probes: tuple[str, ...]
     judge: Judge
     # Checks whose failure makes this one meaningless: it then reports `skip` with the cause.
     after: tuple[str, ...] = ()
 
 
-PROBES: dict[str, Probe] = {}
-CHECKS: dict[str, Check] = {}
+def function(ref: str) -> Callable[..., Any]:
+    """'area.module:name' under wbinstall.checks -> the function."""
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(f"wbinstall.checks.{module}"), name)
 
 
-def probe(p: Probe) -> Probe:
-    PROBES[p.name] = p
-    return p
+def _bind() -> tuple[dict[str, Probe], dict[str, Check]]:
+    d = declared()
+    probes = {n: Probe(n, function(p.gather), p.timeout) for n, p in d.probes.items()}
+    checks = {c.id: Check(c.id, c.probes, function(c.judge), c.after) for c in d.checks}
+    return probes, checks
 
 
-def check(c: Check) -> Check:
-    CHECKS[c.id] = c
-    return c
+PROBES, CHECKS = _bind()

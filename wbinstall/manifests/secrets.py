@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wbinstall.answers import Answers, Secrets
+from wbinstall.answers.files import resolve
 from wbinstall.manifests.operator import defaults
 
 Obj = dict[str, Any]
@@ -46,5 +47,4 @@ def objects(answers: Answers, secrets: Secrets, base_dir: Path) -> list[Obj]:
 
 
 def _read(path: str, base_dir: Path) -> str:
-    p = Path(path).expanduser()
-    return (p if p.is_absolute() else base_dir / p).read_text(encoding="utf-8")
+    return resolve(path, base_dir).read_text(encoding="utf-8")

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from wbinstall.apply.kube import Kube, collection_path
+from wbinstall.kube import Kube, collection_path
 from wbinstall.rollout import judge
 from wbinstall.rollout.events import (CANCELLED, FAILED_OUTCOME, OPERATOR, PHASES, READY_OUTCOME, RESOURCE,
                                       TIMEOUT, CustomResourceChanged, Event, Finished, Limits,

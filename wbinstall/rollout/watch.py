@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from wbinstall.apply.kube import Kube, KubeError
+from wbinstall.kube import Kube, KubeError
 
 Obj = dict[str, Any]
 ADDED, MODIFIED, DELETED, SYNCED = "ADDED", "MODIFIED", "DELETED", "SYNCED"

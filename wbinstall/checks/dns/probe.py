@@ -8,7 +8,6 @@ Note: this package is `wbinstall.checks.dns`, but `import dns.resolver` below is
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import threading
 
@@ -178,17 +177,9 @@ def _step(what: str, fn, *args):
 
 
 def _api_client(ctx: ProbeContext):
-    from kubernetes import client, config
+    from wbinstall.kube import connect
 
-    k = ctx.answers.kubernetes
-    default = os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
-    path = str(ctx.path(k.kubeconfig)) if k.kubeconfig else default
-    if os.pathsep not in path and not os.path.exists(path):
-        raise FileNotFoundError(f"{path} does not exist")
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=path, context=k.context, client_configuration=cfg, persist_config=False)
-    cfg.retries = False  # one attempt per call: urllib3's retries would multiply the timeout
-    return client.ApiClient(cfg)
+    return connect(ctx.answers, ctx.base_dir)
 
 
 def _timeout(ctx: ProbeContext) -> tuple[float, float]:
@@ -252,6 +243,10 @@ def _host_matches(pattern: str, host: str) -> bool:
 
 def _short(exc: BaseException) -> str:
     """One readable line from kubernetes/urllib3 errors, which can be pages long and name objects."""
+    from wbinstall.kube import KubeconfigError
+
+    if isinstance(exc, KubeconfigError) and exc.kind == "no-kubeconfig":
+        return f"{', '.join(exc.seen.paths)} does not exist"
     status, reason = getattr(exc, "status", None), getattr(exc, "reason", None)
     if isinstance(status, int) and reason:
         return f"HTTP {status} {reason}"

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from wbinstall.checks.k8s.quantity import GIB, parse_quantity
 from wbinstall.requirements import NodeSize
@@ -142,3 +142,24 @@ def cores(value: float) -> str:
 def gib(value: float) -> str:
     """32.0 -> "32", 15.16 -> "15.2"."""
     return f"{round(value, 1):g}"
+
+
+NODE_OS = "linux"
+
+
+def runnable(nodes: Iterable[Any], architectures: Iterable[str]) -> tuple[list[NodeCapacity], list[str]]:
+    """The nodes W&B's pods can run on, measured (schedulable, linux/an allowed architecture,
+    not NotReady, allocatable reported), and a note for each one left out. One filter for the
+    `k8s.capacity` judge and the Sizing screen, so that the two never disagree."""
+    allowed = set(architectures)
+    candidates = [n for n in nodes if n.schedulable and n.arch in allowed and n.os in (NODE_OS, None)]
+    notes = [f"not Ready, ignored: {n.name}" for n in candidates if n.ready is False]
+    measured: list[NodeCapacity] = []
+    for n in candidates:
+        if n.ready is False:
+            continue
+        try:
+            measured.append(NodeCapacity.parse(n.name, n.cpu or "", n.memory or "", n.instance_type))
+        except ValueError:
+            notes.append(f"no allocatable resources reported, ignored: {n.name} (cpu {n.cpu!r}, memory {n.memory!r})")
+    return measured, notes

@@ -9,15 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
+from wbinstall.kube.config import ConfigProblem, Kubeconfig
+
 T = TypeVar("T")
 
 # Why a step failed. Kubeconfig problems come before any traffic; the rest are what a request
 # to the API server ran into.
 ProblemKind = Literal[
-    "no-kubeconfig",     # no file at the given path / $KUBECONFIG / ~/.kube/config
-    "bad-kubeconfig",    # unreadable YAML, missing cluster/user entry, credential plugin failed
-    "unknown-context",   # answers.kubernetes.context is not in the kubeconfig
-    "no-context",        # no context chosen and the kubeconfig has no current-context
+    ConfigProblem,       # no kubeconfig, a bad one, an unknown or no context (wbinstall.kube.config)
     "refused",           # TCP connection refused
     "dns",               # the server's host name does not resolve
     "unreachable",       # other network errors (no route, reset, closed mid-request)
@@ -40,16 +39,6 @@ class Problem:
     kind: ProblemKind
     detail: str           # the library's / server's own words
     status: int | None = None
-
-
-@dataclass(frozen=True)
-class Kubeconfig:
-    paths: tuple[str, ...]          # files read, or the places looked at when none exists
-    contexts: tuple[str, ...] = ()  # every context the files define
-    current_context: str | None = None
-    context: str | None = None      # the context used (chosen, else current)
-    cluster: str | None = None
-    server: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from wbinstall import sizing
 from wbinstall.checks.context import CheckInputs
-from wbinstall.checks.k8s.capacity import NodeCapacity, NodeFit, cores, fit_nodes, gib
+from wbinstall.checks.k8s.capacity import NODE_OS, NodeFit, cores, fit_nodes, gib, runnable
 from wbinstall.checks.k8s.facts import Access, KubeFacts, Listing, Node
 from wbinstall.checks.k8s.needs import APPLY_VERBS, INSTALL_NEEDS
 from wbinstall.checks.k8s.versions import parse_minimum, parse_server_version
@@ -16,7 +16,6 @@ from wbinstall.checks.result import Result, failed, passed, skipped, warned
 
 PROBE = "k8s"
 # W&B's images are Linux images; requirements.yaml lists the architectures.
-NODE_OS = "linux"
 ANONYMOUS = "system:anonymous"
 
 _GET_CREDENTIALS = {
@@ -370,17 +369,7 @@ def judge_capacity(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     table = (f"{sizing.WORKLOAD_NAMES[a.workload]}, {sizing.ENVIRONMENT_NAMES[a.environment]}: "
              f"{need.cpu} CPU / {need.memory_gb} GB per node (GB read as GiB)"
              + (f", {rec.cloud_name} machine type {machine}" if machine else ""))
-    allowed = set(inputs.requirements.kubernetes.architectures)
-    candidates = [n for n in f.nodes.items if n.schedulable and n.arch in allowed and n.os in (NODE_OS, None)]
-    notes = [f"not Ready, ignored: {n.name}" for n in candidates if n.ready is False]
-    measured: list[NodeCapacity] = []
-    for n in candidates:
-        if n.ready is False:
-            continue
-        try:
-            measured.append(NodeCapacity.parse(n.name, n.cpu or "", n.memory or "", n.instance_type))
-        except ValueError:
-            notes.append(f"no allocatable resources reported, ignored: {n.name} (cpu {n.cpu!r}, memory {n.memory!r})")
+    measured, notes = runnable(f.nodes.items, inputs.requirements.kubernetes.architectures)
     if not measured:
         return failed(cid, "no Ready, schedulable amd64 node to run W&B", f"recommended: {table}", *notes,
                       remedy=f"Add nodes with at least {need.cpu} CPU and {need.memory_gb} GiB each{_type_hint(machine)}.")

@@ -13,13 +13,11 @@ the deadline and reports a timeout.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import ssl
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, TypeVar
 
 from wbinstall.checks.context import ProbeContext
@@ -46,19 +44,13 @@ _PARALLEL = 8  # concurrent reads after /version (a remote cluster is ~50-100 ms
 
 def gather(ctx: ProbeContext) -> KubeFacts:
     namespace = ctx.answers.kubernetes.namespace
-    kubeconfig, config_file, problem = _read_kubeconfig(ctx)
-    if problem:
-        return KubeFacts(kubeconfig, problem, namespace=namespace)
+    from wbinstall.kube import KubeconfigError, config
 
-    from kubernetes import client, config
-
-    cfg = client.Configuration()
-    cfg.retries = 0
+    k = ctx.answers.kubernetes
     try:
-        api = config.new_client_from_config(config_file=config_file, context=kubeconfig.context,
-                                            persist_config=False, client_configuration=cfg)
-    except Exception as exc:  # noqa: BLE001 - any loader failure is a kubeconfig problem
-        return KubeFacts(kubeconfig, Problem("bad-kubeconfig", _loader_message(exc)), namespace=namespace)
+        kubeconfig, api = config.open_client(k.kubeconfig, k.context, ctx.base_dir)
+    except KubeconfigError as exc:
+        return KubeFacts(exc.seen, Problem(exc.kind, exc.detail), namespace=namespace)
     try:
         return _gather_from(api, ctx, kubeconfig, namespace)
     finally:
@@ -90,65 +82,6 @@ def _gather_from(api: Any, ctx: ProbeContext, kubeconfig: Kubeconfig, namespace:
     access = Listing[Access](problem=denied_by_error) if denied_by_error else Listing(tuple(a for a, _ in checked if a))
     return KubeFacts(kubeconfig, None, version, user, groups, nodes.result(), ingress.result(), storage.result(),
                      access, namespace)
-
-
-# ----- kubeconfig ------------------------------------------------------------------------
-
-def _read_kubeconfig(ctx: ProbeContext) -> tuple[Kubeconfig, str, Problem | None]:
-    """Find the file(s), list their contexts, pick one. No network."""
-    chosen = ctx.answers.kubernetes.kubeconfig
-    if chosen:
-        candidates = [ctx.path(chosen)]
-        where = f"kubernetes.kubeconfig: {candidates[0]}"
-    elif os.environ.get("KUBECONFIG"):
-        # Like kubectl: a list of files; those that exist are merged.
-        candidates = [Path(p).expanduser() for p in os.environ["KUBECONFIG"].split(os.pathsep) if p]
-        where = f"$KUBECONFIG={os.environ['KUBECONFIG']}"
-    else:
-        candidates = [Path("~/.kube/config").expanduser()]
-        where = f"the default {candidates[0]}"
-    existing = [str(p) for p in candidates if p.is_file()]
-    if not existing:
-        return Kubeconfig(tuple(str(p) for p in candidates)), "", Problem("no-kubeconfig", f"no kubeconfig file at {where}")
-    config_file = os.pathsep.join(existing)
-
-    from kubernetes.config.kube_config import KubeConfigMerger
-
-    try:
-        merged = KubeConfigMerger(config_file).config
-        raw = merged.value if merged is not None else None
-    except Exception as exc:  # noqa: BLE001 - unreadable file or YAML error
-        return Kubeconfig(tuple(existing)), config_file, Problem("bad-kubeconfig", _loader_message(exc))
-    if not isinstance(raw, dict):
-        return Kubeconfig(tuple(existing)), config_file, Problem("bad-kubeconfig", f"{config_file} holds no kubeconfig")
-
-    contexts = {str(c.get("name")): (c.get("context") or {}) for c in _named(raw.get("contexts"))}
-    current = raw.get("current-context") or None
-    wanted = ctx.answers.kubernetes.context or current
-    base = Kubeconfig(tuple(existing), tuple(contexts), current)
-    if ctx.answers.kubernetes.context and ctx.answers.kubernetes.context not in contexts:
-        return base, config_file, Problem("unknown-context", f"no context named '{ctx.answers.kubernetes.context}'")
-    if not wanted:
-        return base, config_file, Problem("no-context", "the kubeconfig sets no current-context")
-    if wanted not in contexts:
-        return base, config_file, Problem("unknown-context", f"current-context '{wanted}' is not defined")
-    cluster = contexts[wanted].get("cluster")
-    server = next((c.get("cluster", {}).get("server") for c in _named(raw.get("clusters")) if c.get("name") == cluster), None)
-    return (Kubeconfig(tuple(existing), tuple(contexts), current, wanted, cluster, server), config_file, None)
-
-
-def _named(items: Any) -> list[dict[str, Any]]:
-    """Entries of a kubeconfig list (the merger wraps them in ConfigNodes)."""
-    out = []
-    for item in items or []:
-        value = getattr(item, "value", item)
-        if isinstance(value, dict):
-            out.append(value)
-    return out
-
-
-def _loader_message(exc: Exception) -> str:
-    return str(exc).strip() or type(exc).__name__
 
 
 # ----- reads -----------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""The install: checks -> lock -> apply -> rollout. `run` reports it as plain lines (the
-unattended CLI); `deploy` is the shared sequence after the checks (the wizard calls it too).
+"""The install: checks -> lock -> apply -> rollout, one sequence for both faces. `run` reports
+it as plain lines (the unattended CLI); the wizard's Deploy step calls `install` and
+`follow_existing` and draws their events.
 
-    code = install.run(loaded, resolved, options)      # an exit code (wbinstall.exitcodes)
-    result = install.deploy(kube, objects, namespace, on_event=cb, cancel=threading.Event())
-    result = install.attach(kube, namespace, on_event=cb)   # follow another's install, or None
+    code = run(loaded, resolved, options)             # an exit code (wbinstall.exitcodes)
+    result = install(answers, secrets, base_dir, on_event=cb, cancel=threading.Event())
+    result = follow_existing(answers, base_dir, on_event=cb)   # another's install, or None
+    result = deploy(kube, objects, namespace, ...)    # the sequence on a given client and objects
 
 One line per change, never an animation, so that a pipeline's log reads like a story.
 Exit codes: 1 a check failed (before anything is applied), 3 apply/rollout failed or timed
@@ -141,8 +143,8 @@ def deploy(kube: Any, objects: list[dict], namespace: str, *, force_conflicts: b
     applying, and ends following within half a second; the lock is released either way."""
     from urllib3.exceptions import HTTPError
 
-    from wbinstall.apply.kube import KubeError
     from wbinstall.apply.lock import InstallLock, LockHeld
+    from wbinstall.kube import KubeError
     from wbinstall.apply.run import ApplyFailed, apply
 
     emit = on_event or (lambda e: None)
@@ -190,8 +192,8 @@ def attach(kube: Any, namespace: str, *, limits: Limits | None = None,
     """Follow an install already in the cluster: one that another process holds the lock for
     (a colleague's run, a wizard whose SSH session dropped), or the resource a past install
     left. Applies nothing, ever; None, with nothing emitted, when there is nothing to follow."""
-    from wbinstall.apply.kube import collection_path
     from wbinstall.apply.lock import InstallLock
+    from wbinstall.kube import collection_path
     from wbinstall.manifests.custom_resource import name as default_cr_name
     from wbinstall.rollout.follow import CR_GROUP_VERSION
 
@@ -219,6 +221,63 @@ def _follow(kube: Any, namespace: str, emit: Callable[[Any], None], cancel: thre
     return Deployed(outcome.status, outcome, reattached, applied)
 
 
+def install(answers: Any, secrets: Any, base_dir: Any, *, on_event: Callable[[Any], None],
+            cancel: threading.Event | None = None, force_conflicts: bool = False,
+            limits: Limits | None = None, skip_rollout: bool = False) -> Deployed:
+    """Render, connect, then deploy(); a missing secret, a file that cannot be read or a
+    kubeconfig that names no cluster is reported as an ApplyError event, never raised."""
+    from wbinstall.kube import Kube
+
+    try:
+        objects, api = _open(answers, secrets, base_dir)
+    except _CannotStart as exc:
+        on_event(ApplyError(str(exc)))
+        return Deployed(APPLY_FAILED)
+    try:
+        return deploy(Kube(api), objects, answers.kubernetes.namespace, force_conflicts=force_conflicts,
+                      limits=limits, skip_rollout=skip_rollout, on_event=on_event, cancel=cancel)
+    finally:
+        api.close()
+
+
+class _CannotStart(Exception):
+    pass
+
+
+def _open(answers: Any, secrets: Any, base_dir: Any) -> tuple[list[dict], Any]:
+    """The objects to apply and an API client for the answers' cluster."""
+    from wbinstall import manifests
+    from wbinstall.answers.fields import dotted, given_secrets
+    from wbinstall.kube import KubeconfigError, connect
+
+    if missing := [dotted(k) for k in given_secrets(answers) if k not in secrets]:
+        raise _CannotStart(f"no value for {', '.join(missing)}: set the environment variable or file its reference "
+                           "names (or type the value on its step), then deploy again")
+    try:
+        return manifests.render(answers, secrets, base_dir), connect(answers, base_dir)
+    except (KubeconfigError, OSError, ValueError) as exc:
+        raise _CannotStart(f"cannot start: {exc}") from None
+
+
+def follow_existing(answers: Any, base_dir: Any, *, on_event: Callable[[Any], None],
+                    cancel: threading.Event | None = None) -> Deployed | None:
+    """attach() on a client for the answers' cluster. None when there is nothing to follow or
+    the cluster cannot be asked: attaching is an offer; Deploy reports such problems itself."""
+    from wbinstall.kube import Kube, KubeconfigError, KubeError, connect
+
+    try:
+        api = connect(answers, base_dir)
+    except KubeconfigError:
+        return None
+    try:
+        return attach(Kube(api, timeout=answers.checks.timeout), answers.kubernetes.namespace,
+                      on_event=on_event, cancel=cancel)
+    except (KubeError, OSError, ValueError):
+        return None
+    finally:
+        api.close()
+
+
 def run(loaded: Any, resolved: Any, options: InstallOptions, out: TextIO | None = None,
         cancel: threading.Event | None = None) -> int:
     out = out or sys.stdout
@@ -240,42 +299,41 @@ def run(loaded: Any, resolved: Any, options: InstallOptions, out: TextIO | None 
         say("checks failed: nothing was applied")
         return exitcodes.CHECK_FAILED
 
-    from wbinstall import manifests
-    from wbinstall.apply.kube import Kube, connect_answers
     from wbinstall.rollout.text import summary
 
-    objects = manifests.render(answers, resolved, base_dir)
-    api = connect_answers(answers, base_dir)
-    kube = Kube(api)
-    try:
-        if options.dry_run:
-            return _dry_run(kube, objects, namespace, options, say)
+    if options.dry_run:
+        return _dry_run(answers, resolved, base_dir, options, say)
 
-        def show(event: Any) -> None:
-            text = line(event)
-            if text:
-                say(text)
+    def show(event: Any) -> None:
+        text = line(event)
+        if text:
+            say(text)
 
-        result = deploy(kube, objects, namespace, force_conflicts=options.force_conflicts,
-                        limits=Limits.capped(options.timeout_rollout), skip_rollout=options.skip_rollout,
-                        on_event=show, cancel=cancel)
-        if result.outcome is not None:
-            say(summary(result.outcome, namespace))
-        if result.ok:
-            return exitcodes.OK
-        if result.status in ("cancelled", STOPPED):
-            return exitcodes.INTERRUPTED
-        return exitcodes.APPLY_FAILED
-    finally:
-        api.close()
+    result = install(answers, resolved, base_dir, force_conflicts=options.force_conflicts,
+                     limits=Limits.capped(options.timeout_rollout), skip_rollout=options.skip_rollout,
+                     on_event=show, cancel=cancel)
+    if result.outcome is not None:
+        say(summary(result.outcome, namespace))
+    if result.ok:
+        return exitcodes.OK
+    if result.status in ("cancelled", STOPPED):
+        return exitcodes.INTERRUPTED
+    return exitcodes.APPLY_FAILED
 
 
-def _dry_run(kube: Any, objects: list, namespace: str, options: InstallOptions, say: Any) -> int:
-    from wbinstall.apply.kube import KubeError
+def _dry_run(answers: Any, resolved: Any, base_dir: Any, options: InstallOptions, say: Any) -> int:
     from wbinstall.apply.lock import InstallLock
     from wbinstall.apply.run import UNCHANGED, ApplyFailed, apply
+    from wbinstall.kube import Kube, KubeError
 
+    namespace = answers.kubernetes.namespace
     say(f"dry run: server-side apply with dryRun=All into namespace {namespace}; nothing is changed")
+    try:
+        objects, api = _open(answers, resolved, base_dir)
+    except _CannotStart as e:
+        say(f"dry run failed: {e}")
+        return exitcodes.APPLY_FAILED
+    kube = Kube(api)
     try:
         holder = InstallLock(kube, namespace).current()
         if holder:
@@ -284,6 +342,8 @@ def _dry_run(kube: Any, objects: list, namespace: str, options: InstallOptions, 
     except (ApplyFailed, KubeError) as e:
         say(f"dry run failed: {e}")
         return exitcodes.APPLY_FAILED
+    finally:
+        api.close()
     for a in applied:
         say(f"dry run: {a.line()}")
         if a.diff:

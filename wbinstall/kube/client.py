@@ -9,9 +9,7 @@ object travels as the plain JSON dict the server sends: judges and diffs read wh
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterator
 
 Obj = dict[str, Any]
@@ -68,27 +66,6 @@ def describe(obj: Obj) -> str:
     """`Kind name` or `Kind namespace/name` as people read it."""
     meta = obj["metadata"]
     return f"{obj['kind']} {meta['name']}"
-
-
-def connect(kubeconfig: str | None, context: str | None, base_dir: Path | None = None) -> Any:
-    """An ApiClient for the answers' kubeconfig/context (default: $KUBECONFIG or ~/.kube/config)."""
-    from kubernetes import client, config
-
-    config_file = None
-    if kubeconfig:
-        p = Path(kubeconfig).expanduser()
-        config_file = str(p if p.is_absolute() or base_dir is None else base_dir / p)
-    elif os.environ.get("KUBECONFIG"):
-        config_file = os.environ["KUBECONFIG"]
-    cfg = client.Configuration()
-    cfg.retries = 1
-    return config.new_client_from_config(config_file=config_file, context=context,
-                                         persist_config=False, client_configuration=cfg)
-
-
-def connect_answers(answers: Any, base_dir: Path | None = None) -> Any:
-    k = answers.kubernetes
-    return connect(k.kubeconfig, k.context, base_dir)
 
 
 class Kube:

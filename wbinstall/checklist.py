@@ -1,0 +1,69 @@
+"""The checks wbinstall knows, as declared once in assets/checks.yaml: id, wizard step, probes,
+judge, dependencies. Data only (no check code is imported here), so that the answers model can
+name the known ids and the screens their own, below the checks themselves.
+
+    CHECK_IDS                 every id, in report order
+    for_step("database")      the ids the Database step shows
+    declared()                CheckSpec / ProbeSpec, as the check engine binds them
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from wbinstall import data
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    name: str
+    gather: str      # "area.module:function" under wbinstall.checks
+    timeout: float
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    step: str
+    probes: tuple[str, ...]
+    judge: str       # "area.module:function" under wbinstall.checks
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Declared:
+    checks: tuple[CheckSpec, ...]
+    probes: dict[str, ProbeSpec]
+
+
+class DeclarationError(ValueError):
+    """assets/checks.yaml contradicts itself: a bug in wbinstall, caught by its tests."""
+
+
+@cache
+def declared() -> Declared:
+    raw = data.load("checks.yaml")
+    probes = {name: ProbeSpec(name, p["gather"], float(p["timeout"])) for name, p in raw["probes"].items()}
+    checks: list[CheckSpec] = []
+    for c in raw["checks"]:
+        spec = CheckSpec(c["id"], c["step"], tuple(c["probes"]), c["judge"], tuple(c.get("after") or ()))
+        seen = {s.id for s in checks}
+        if spec.id in seen:
+            raise DeclarationError(f"{spec.id} is declared twice")
+        if missing := [d for d in spec.after if d not in seen]:
+            raise DeclarationError(f"{spec.id}: after {missing} must be declared above it")
+        if missing := [p for p in spec.probes if p not in probes]:
+            raise DeclarationError(f"{spec.id}: unknown probes {missing}")
+        checks.append(spec)
+    return Declared(tuple(checks), probes)
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    # CHECK_IDS reads the YAML on first use, not at import (the CLI's start-up stays fast).
+    if name == "CHECK_IDS":
+        return tuple(c.id for c in declared().checks)
+    raise AttributeError(name)
+
+
+def for_step(step: str) -> tuple[str, ...]:
+    return tuple(c.id for c in declared().checks if c.step == step)
