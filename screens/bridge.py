@@ -1,12 +1,8 @@
 """The one bridge from the core's background runs (wbinstall.session.runs) to Textual.
 
-A run's events are posted as `RunEvent` messages from the run's thread (post_message is
-thread-safe, and a no-op once the screen has closed); the screen handles them on its own thread,
-where `current` drops whatever a superseded run still had in flight.
-
-    self.checks = runs(self, self._on_check_event)     # in a screen's __init__
-    self.checks.start(work)                             # work(emit, cancel), in a thread
-"""
+Events are posted as RunEvent messages from the run's thread (post_message is thread-safe, a
+no-op once the screen has closed) and handled on the screen's thread, where `current` drops a
+late event of a superseded run."""
 
 from __future__ import annotations
 

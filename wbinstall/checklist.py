@@ -1,11 +1,6 @@
-"""The checks wbinstall knows, as declared once in assets/checks.yaml: id, wizard step, probes,
-judge, dependencies. Data only (no check code is imported here), so that the answers model can
-name the known ids and the screens their own, below the checks themselves.
-
-    CHECK_IDS                 every id, in report order
-    for_step("database")      the ids the Database step shows
-    declared()                CheckSpec / ProbeSpec, as the check engine binds them
-"""
+"""The checks as declared once in assets/checks.yaml (id, wizard step, probes, judge,
+dependencies). Data only, so that the answers model and the screens can name them without
+importing check code: CHECK_IDS (report order), for_step(step), declared() for the engine."""
 
 from __future__ import annotations
 

@@ -1,14 +1,11 @@
-"""Background runs for a face, newest wins: a check run as the answers change, a deploy or an
-attach on the Deploy step. Plain threads and plain events; no Textual.
+"""Background runs for a face, newest wins (check runs, a deploy, an attach); no Textual.
 
-    runs = Runs(deliver)                  # deliver(run_id, event), called from the run's thread
-    rid = runs.start(work)                # work(emit, cancel) -> value, in a daemon thread
-    runs.cancel()                         # asks the current run to stop (it still reports)
+    runs = Runs(deliver)     # deliver(run_id, event), called from the run's thread
+    runs.start(work)         # work(emit, cancel) -> value in a daemon thread; ends with RunDone
+    runs.cancel()            # asks the current run to stop (it still reports)
 
-`start` supersedes the run before it: that run is asked to stop and whatever it still reports
-is dropped here, so a face only ever sees the current run (it compares run ids once more on its
-own thread, where a late event may still be queued). Threads cannot be killed: a superseded
-run ends at its own deadlines; it is a daemon, so quitting never waits for it.
+`start` supersedes the run before it: that run is asked to stop and what it still reports is
+dropped. Threads cannot be killed: a superseded run ends at its own deadlines, as a daemon.
 """
 
 from __future__ import annotations
