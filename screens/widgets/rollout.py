@@ -12,14 +12,22 @@ from typing import Any
 
 from rich.text import Text
 
-from wbinstall.session.install import (ApplyError, ApplyStarted, ApplyStopped, Attached, LockRefused, LockTaken,
-                                     ObjectApplied, line)
+from wbinstall.session.install import (ApplyError, ApplyStarted, ApplyStopped, Attached, LockFreed, LockRefused,
+                                       LockTaken, ObjectApplied, line)
 from wbinstall.rollout.events import (PHASE_TITLES, PHASES, CustomResourceChanged, Finished, Outcome, PhaseDone,
                                       PhaseStarted, ResourceChanged)
 
 MARKS = {"ready": ("✔", "green"), "progressing": ("…", "yellow"), "failed": ("✘", "red"),
          "missing": ("·", "dim")}
 CREATED, CONFIGURED = "created", "configured"
+
+
+def _maybe_mine(holder) -> str:
+    """Another process of this user on this machine: perhaps their own earlier session."""
+    if not holder.mine() or holder.frees_at is None:
+        return ""
+    return (f"; perhaps your own earlier session: its lock frees at {holder.frees_at:%H:%M:%S} UTC unless "
+            "that process still renews it")
 
 
 @dataclass
@@ -55,9 +63,11 @@ class DeployView:
             self.refused = event.holder.describe()
             return (f"lock held by {self.refused}: this deploy applied nothing; following that install's "
                     "rollout instead")
+        elif isinstance(event, LockFreed):
+            self.refused = ""
         elif isinstance(event, Attached):
-            self.attached = (f"an install is under way ({event.holder.describe()})" if event.holder
-                             else "W&B is already installed here")
+            self.attached = (f"an install is under way ({event.holder.describe()}{_maybe_mine(event.holder)})"
+                             if event.holder else "W&B is already installed here")
         elif isinstance(event, ObjectApplied):
             self.done = event.index
             self.count = event.count
@@ -158,7 +168,8 @@ class DeployView:
             return out
         if o.status == "cancelled":
             out = Text("Stopped following the rollout; ", style="yellow")
-            out.append("the install continues in the cluster. Press Deploy to follow it again.")
+            out.append("the install continues in the cluster. Deploy applies your answers again (a no-op "
+                       "when unchanged) and follows it.")
             return out
         title = {"timeout": "Not ready in time", "failed": "The rollout failed"}.get(o.status, o.status)
         out = Text(f"✘ {title}: ", style="bold red")

@@ -61,3 +61,32 @@ def test_attach_follows_an_install_under_way_and_applies_nothing(sandbox_kube, s
     assert result.reattached and not result.applied and isinstance(events[-1], Finished)
     assert not any(isinstance(e, (ApplyStarted, ObjectApplied, LockTaken)) for e in events)
     assert kube.get(f"/apis/apps.wandb.com/v1/namespaces/{ns}/weightsandbiases/wandb") is None   # still not applied
+
+
+def test_a_refused_install_takes_over_when_the_holder_stops_renewing(sandbox_kube, sandbox_kube_namespace):
+    """The holder on another machine died between taking the lock and applying its resource:
+    the install it refused follows, sees the lease run out, says so, takes over and applies."""
+    from datetime import datetime, timezone
+
+    from wbinstall.session.install import LockFreed, LockRefused
+
+    ns = sandbox_kube_namespace
+    kube = kube_for(sandbox_kube)
+    objects = objects_for(sandbox_kube, ns)
+    apply(kube, objects[:1])                          # the namespace, where the Lease lives
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": LEASE_NAME, "namespace": ns},
+                 "spec": {"holderIdentity": "jump-host/4242/alice", "leaseDurationSeconds": 2,
+                          "acquireTime": now, "renewTime": now}})   # and nobody renews it
+    events = []
+    result = deploy(kube, objects, ns, on_event=events.append, skip_rollout=True,
+                    limits=Limits(operator=60, resource=60, workloads=60))
+
+    kinds = [type(e) for e in events]
+    assert kinds.index(LockRefused) < kinds.index(LockFreed) < kinds.index(LockTaken)
+    assert not any(isinstance(e, Finished) for e in events)   # the stopped follow is not news
+    assert line(events[kinds.index(LockFreed)]) == (
+        f"lock: jump-host/4242/alice stopped renewing Lease {ns}/{LEASE_NAME}: taking over and applying")
+    assert result.status == "applied" and len(result.applied) == len(objects)
+    assert kube.get(f"/apis/apps.wandb.com/v1/namespaces/{ns}/weightsandbiases/wandb") is not None

@@ -72,3 +72,57 @@ def test_holder_of_a_lease(spec, live):
     if spec.get("renewTime") == "now":
         spec = {**spec, "renewTime": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
     assert (holder_of({"spec": spec}) is not None) is live
+
+
+def _ended_pid() -> int:
+    """The pid of a process of this machine that has run and ended."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_fresh_lease_of_an_ended_process_on_this_machine_is_taken_over_at_once(sandbox_kube, sandbox_kube_namespace):
+    """kill -9 or a dropped SSH session between taking the lock and finishing: the rerun on the
+    same machine must not wait for the lease to expire, nor follow an install that is not happening."""
+    import socket
+
+    kube = kube_for(sandbox_kube)
+    dead = f"{socket.gethostname()}/{_ended_pid()}/carol"
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": LEASE_NAME, "namespace": sandbox_kube_namespace},
+                 "spec": {"holderIdentity": dead, "leaseDurationSeconds": 30, "acquireTime": now, "renewTime": now}})
+    lock = InstallLock(kube, sandbox_kube_namespace, who="rerun/2/carol")
+    assert lock.current() is None
+    lock.acquire()
+    try:
+        assert lock.current().identity == "rerun/2/carol"
+    finally:
+        lock.release()
+
+
+def test_a_live_process_on_this_machine_keeps_its_lease(sandbox_kube, sandbox_kube_namespace):
+    import os
+    import socket
+
+    kube = kube_for(sandbox_kube)
+    alive = f"{socket.gethostname()}/{os.getpid()}/carol"
+    with InstallLock(kube, sandbox_kube_namespace, who=alive):
+        with pytest.raises(LockHeld):
+            InstallLock(kube, sandbox_kube_namespace, who="rerun/2/carol").acquire()
+
+
+def test_a_holder_of_this_user_on_this_machine_is_told_apart():
+    import getpass
+    import socket
+
+    from wbinstall.apply.lock import Holder
+
+    now = datetime.now(timezone.utc)
+    mine = Holder(f"{socket.gethostname()}/1/{getpass.getuser()}", now, now, 30)
+    theirs = Holder("jump-host/4242/alice", now, now, 30)
+    assert mine.mine() and not theirs.mine()
+    assert mine.frees_at == now + timedelta(seconds=30)

@@ -4,7 +4,9 @@ Two installs into one namespace at once would interleave their applies and confu
 other's rollout view, so an install takes the Lease first. It names its holder
 (`host/pid/user`) and since when, so a refused user knows whom to ask. The holder renews it
 every LEASE_SECONDS/3 while it runs; a holder that dies (kill -9, lost SSH session) stops
-renewing and the Lease is free again LEASE_SECONDS after its last renewal. Expiry is judged
+renewing and the Lease is free again LEASE_SECONDS after its last renewal; a holder on this
+machine whose process has ended is taken over at once (kill -9, a wizard whose SSH session
+dropped, rerun on the same host). Expiry is judged
 with this machine's clock against the renew time written by the holder's; a skew of a few
 seconds only shifts when a stale lease is taken over.
 """
@@ -35,6 +37,16 @@ class Holder:
         since = self.since.strftime("%Y-%m-%d %H:%M:%S UTC") if self.since else "an unknown time"
         return f"{self.identity} since {since}"
 
+    @property
+    def frees_at(self) -> datetime | None:
+        """When the Lease is free if its holder stops renewing it."""
+        return self.renewed + timedelta(seconds=self.seconds) if self.renewed else None
+
+    def mine(self) -> bool:
+        """Held by this user on this machine (another process: e.g. an earlier wizard of theirs)."""
+        host, _, rest = self.identity.partition("/")
+        return host == socket.gethostname() and rest.rpartition("/")[2] == _user()
+
 
 class LockHeld(Exception):
     """Another install holds the Lease."""
@@ -46,12 +58,30 @@ class LockHeld(Exception):
             f"(Lease {LEASE_NAME}; it expires {holder.seconds} s after its holder stops renewing it)")
 
 
-def identity() -> str:
+def _user() -> str:
     try:
-        user = getpass.getuser()
+        return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name in a bare container
-        user = str(os.getuid())
-    return f"{socket.gethostname()}/{os.getpid()}/{user}"
+        return str(os.getuid())
+
+
+def identity() -> str:
+    return f"{socket.gethostname()}/{os.getpid()}/{_user()}"
+
+
+def _ended_here(who: str) -> bool:
+    """The holder names a process on this machine that no longer runs."""
+    host, _, rest = who.partition("/")
+    pid = rest.partition("/")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, but another user's: not ours to judge
+        return False
+    return False
 
 
 def _time(value: str | None) -> datetime | None:
@@ -72,7 +102,7 @@ def holder_of(lease: dict | None) -> Holder | None:
         return None
     seconds = int(spec.get("leaseDurationSeconds") or LEASE_SECONDS)
     renewed = _time(spec.get("renewTime")) or _time(spec.get("acquireTime"))
-    if renewed is None or renewed + timedelta(seconds=seconds) < datetime.now(timezone.utc):
+    if renewed is None or renewed + timedelta(seconds=seconds) < datetime.now(timezone.utc) or _ended_here(who):
         return None
     return Holder(who, _time(spec.get("acquireTime")), renewed, seconds)
 

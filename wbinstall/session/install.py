@@ -58,6 +58,13 @@ class LockRefused:
 
 
 @dataclass(frozen=True)
+class LockFreed:
+    """The install whose lock refused this one stopped renewing it: this one takes over."""
+    namespace: str
+    holder: Holder
+
+
+@dataclass(frozen=True)
 class Attached:
     """Following an install already in the cluster; this run applies nothing. `holder`: the
     live install that holds the lock, or None when a past install left its resource behind."""
@@ -84,7 +91,7 @@ class ApplyStopped:
     count: int
 
 
-InstallEvent = ApplyStarted | LockTaken | LockRefused | Attached | ObjectApplied | ApplyError | ApplyStopped
+InstallEvent = ApplyStarted | LockTaken | LockRefused | LockFreed | Attached | ObjectApplied | ApplyError | ApplyStopped
 
 APPLIED, APPLY_FAILED, STOPPED = "applied", "apply failed", "stopped"
 
@@ -115,6 +122,9 @@ def line(event: Any) -> str | None:
     if isinstance(event, LockRefused):
         return (f"apply refused: {event.message}\n"
                 "attaching to that install's rollout instead (this run applied nothing)")
+    if isinstance(event, LockFreed):
+        return (f"lock: {event.holder.identity} stopped renewing Lease {event.namespace}/{LEASE_NAME}: "
+                "taking over and applying")
     if isinstance(event, Attached):
         what = (f"an install is under way ({event.holder.describe()})" if event.holder
                 else f"W&B is installed in namespace {event.namespace}")
@@ -171,7 +181,17 @@ def deploy(kube: Any, objects: list[dict], namespace: str, *, force_conflicts: b
             apply(kube, objects, force_conflicts=force_conflicts, on_applied=done, before=before)
         except LockHeld as held:
             emit(LockRefused(namespace, held.holder, str(held)))
-            return _follow(kube, namespace, emit, cancel, limits, cr_name, controller, reattached=True)
+            freed = _until_freed(lock, held.holder, cancel)
+            followed = _follow(kube, namespace, freed.emit(emit), freed.stop, limits, cr_name, controller,
+                               reattached=True)
+            freed.done.set()
+            if not freed.is_set() or cancel.is_set():
+                return followed
+            # The holder died or stopped renewing while we followed: nobody else will finish it.
+            emit(LockFreed(namespace, held.holder))
+            return deploy(kube, objects, namespace, force_conflicts=force_conflicts, limits=limits,
+                          skip_rollout=skip_rollout, on_event=on_event, cancel=cancel, cr_name=cr_name,
+                          controller=controller)
         except _Stop:
             emit(ApplyStopped(len(applied), len(objects)))
             return Deployed(STOPPED, applied=tuple(applied))
@@ -206,6 +226,41 @@ def attach(kube: Any, namespace: str, *, limits: Limits | None = None,
     emit(Attached(namespace, holder))
     return _follow(kube, namespace, emit, cancel or threading.Event(), limits, cr_name, controller,
                    reattached=True)
+
+
+class _Freed(threading.Event):
+    """Set when the lease that refused us frees while we follow its holder's rollout."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stop, self.done = threading.Event(), threading.Event()
+
+    def emit(self, emit: Callable[[Any], None]) -> Callable[[Any], None]:
+        from wbinstall.rollout.events import Finished
+
+        # The follow's own ending ("cancelled") is not news when we stop it to take over.
+        return lambda event: None if self.is_set() and isinstance(event, Finished) else emit(event)
+
+
+def _until_freed(lock: Any, holder: Holder, cancel: threading.Event) -> _Freed:
+    """Look at the lease every third of its duration until it frees, `cancel` is set, or
+    following ends (`done`); `stop` ends the follow in the first two cases."""
+    freed = _Freed()
+
+    def watch() -> None:
+        while not freed.done.is_set():
+            if cancel.wait(max(1.0, holder.seconds / 3)):
+                break
+            try:
+                if lock.current() is None:
+                    freed.set()
+                    break
+            except Exception:  # noqa: BLE001 - cannot look: keep following; the next look may work
+                continue
+        freed.stop.set()
+
+    threading.Thread(target=watch, name="wbinstall-lease-watch", daemon=True).start()
+    return freed
 
 
 def _follow(kube: Any, namespace: str, emit: Callable[[Any], None], cancel: threading.Event,
