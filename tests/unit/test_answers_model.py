@@ -192,3 +192,11 @@ def test_problems_format_as_file_line_column_field(write_answers, secret_env):
     with pytest.raises(AnswersError) as info:
         answers.load(path)
     assert info.value.format().startswith(f"{path}:3:14: environment: ")
+
+
+def test_a_stray_key_under_a_secret_is_never_echoed(write_answers, secret_env):
+    """`password: {MyS3cretPassw0rd}` is a mapping whose key is the password itself."""
+    p = one_problem(write_answers(VALID.replace("password: {env: WB_TEST_MYSQL_PASSWORD}",
+                                                "password: {MyS3cretPassw0rd}")))
+    assert p.path == "mysql.password" and p.line == 10
+    assert "MyS3cretPassw0rd" not in p.format("answers.yaml")

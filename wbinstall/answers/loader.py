@@ -132,6 +132,12 @@ def validation_problems(exc: ValidationError, where: positions.Positions | None 
 def _problem(err: Any, where: positions.Positions) -> Problem:
     loc: Path = tuple(err["loc"])
     kind = err["type"]
+    secret = next((p for p in fields.secret_paths(Answers) if loc[: len(p)] == p), None)
+    if kind == "extra_forbidden" and secret is not None:
+        # Under a secret, a stray key is often the value itself ({MyPassw0rd} is a mapping): never echo it.
+        line, column = where.of_key(loc) or (None, None)
+        return Problem(fields.dotted(secret), "unknown key under a secret (not shown: it may be the value); "
+                       "give {env: VARIABLE} or {file: PATH}", line, column)
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = fields.allowed_keys(Answers, loc[:-1])
