@@ -98,6 +98,9 @@ class S3Bucket:
             for r in answer.get("CORSRules", ())
         )
 
+    def upload_headers(self) -> dict[str, str]:
+        return {}
+
     def ssl_context(self) -> ssl.SSLContext:
         if self._ssl is None:
             from botocore.httpsession import get_cert_path
