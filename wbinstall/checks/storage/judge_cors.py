@@ -33,6 +33,7 @@ def cors_check(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     refusals = _preflight_refusals(p, f, origin)
     live = [_exchange_line(x) for x in (*f.preflights, *([f.cors_get] if f.cors_get else []))]
     evidence = context_evidence(f, credentials=False)
+    owner = p.rules_owner(f, s)
 
     step = f.cors_step
     if step is None or f.cors_rules is None:
@@ -41,27 +42,27 @@ def cors_check(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
         if failure is None:
             return failed(CORS, f"the {p.noun}'s CORS rules were not read", *evidence,
                           remedy="Allow more time with --timeout.")
-        kind = p.kind(failure)
+        kind = p.cors_read_kind(failure)
         if kind == CORS_UNSUPPORTED:
             return _server_wide(p, f, origin, refusals, evidence, inputs)
         if kind == CORS_NOT_SET:
-            return failed(CORS, f"{p.noun} {f.bucket} has no CORS configuration: browsers cannot upload to it from "
+            return failed(CORS, f"{owner} has no CORS configuration: browsers cannot upload to it from "
                                 f"{origin}", *evidence, remedy=p.put_cors(s, host, req))
         if kind == DENIED:
             return _rules_unreadable(p, f, failure, origin, refusals, evidence, inputs)
         if kind in TRANSPORT_KINDS:
             summary, remedy = transport_failure(failure, f, inputs, what="GetBucketCors")
             return failed(CORS, summary, *evidence, remedy=remedy)
-        return failed(CORS, f"reading the CORS rules of {p.noun} {f.bucket} failed: {failure.describe()}", *evidence,
+        return failed(CORS, f"reading the CORS rules of {owner} failed: {failure.describe()}", *evidence,
                       remedy=p.put_cors(s, host, req))
 
     rules = f.cors_rules
-    evidence += [p.cors_rule_line(i, r) for i, r in enumerate(rules, 1)] or [f"the {p.noun} has no CORS rules"]
+    evidence += [p.cors_rule_line(i, r) for i, r in enumerate(rules, 1)] or [f"{owner} has no CORS rules"]
     evidence += live
     problems = _rule_problems(p, rules, origin, req.allowed_methods, req.expose_headers)
     if problems:
         note = p.expose_note(rules) if any("do not expose" in x for x in problems) else ""
-        return failed(CORS, f"the CORS rules of {p.noun} {f.bucket} {problems[0]}", *evidence,
+        return failed(CORS, f"the CORS rules of {owner} {problems[0]}", *evidence,
                       *(f"also: the rules {x}" for x in problems[1:]), *([note] if note else []),
                       remedy=p.put_cors(s, host, req, rules))
     if unconfirmed:
@@ -69,14 +70,14 @@ def cors_check(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
                         f"preflight (HTTP {unconfirmed[0].status}), as an emulator does")
         refusals = [r for r, x in zip(refusals, _refused(p, f, origin)) if x not in unconfirmed]
     if refusals:
-        return failed(CORS, f"the CORS rules of {p.noun} {f.bucket} are right, but the store refused a real "
+        return failed(CORS, f"the CORS rules of {owner} are right, but the store refused a real "
                             f"preflight: {refusals[0]}", *evidence,
                       remedy=f"Something in front of the store (a proxy, CDN or gateway) answers OPTIONS itself or "
                              f"drops Access-Control-* headers: let them through unchanged to {f.endpoint}. If the "
                              "rules were changed a moment ago, run the check again in a minute.")
     narrower = _narrower_headers(p, rules, origin, req.allowed_methods, req.allowed_headers)
     if narrower:
-        return warned(CORS, f"the CORS rules of {p.noun} {f.bucket} allow fewer request headers than W&B documents "
+        return warned(CORS, f"the CORS rules of {owner} allow fewer request headers than W&B documents "
                             f"({narrower})", *evidence, remedy=p.put_cors(s, host, req, rules))
     unexposed = _not_exposed_live(f, req.expose_headers)
     if unexposed:
@@ -111,7 +112,7 @@ def _rules_unreadable(p: Provider, f: StorageFacts, failure: Any, origin: str, r
     """Reading the rules was denied. Where W&B reads them itself (S3, GCS) that alone fails; where
     only account-level rights can (Azure's Blob service properties), the preflight decides."""
     s, host, req = inputs.answers.storage, inputs.answers.host, inputs.requirements.object_storage.cors
-    summary = f"cannot read the CORS rules of {p.noun} {f.bucket}: {failure.describe()}"
+    summary = f"cannot read the CORS rules of {p.rules_owner(f, s)}: {failure.describe()}"
     why = p.cors_read_denied(s, f.credentials)
     if p.WANDB_READS_CORS:
         return failed(CORS, summary, *evidence, remedy=why)

@@ -62,6 +62,10 @@ class Provider:
             return self.KINDS[code]
         return self.STATUS_KINDS.get(status or 0, OTHER)
 
+    def cors_read_kind(self, failure: Failure) -> str:
+        """The kind of a failure to read the CORS rules (after the round trip worked)."""
+        return self.kind(failure)
+
     def exchange_kind(self, x: HttpExchange) -> str:
         """The kind of a refusal to a plain HTTP request (a presigned URL)."""
         return self.code_kind(x.error_code, x.status) if x.error_code else self.STATUS_KINDS.get(x.status or 0, OTHER)
@@ -112,6 +116,10 @@ class Provider:
         return False
 
     # -- remedies and texts ----------------------------------------------------------------------
+
+    def rules_owner(self, f: StorageFacts, s: StorageAnswers) -> str:
+        """Whose CORS rules they are, for messages: the bucket (Azure: the account's Blob service)."""
+        return f"{self.noun} {f.bucket}"
 
     def endpoint_of(self, f: StorageFacts, s: StorageAnswers) -> str:
         return f.endpoint or s.endpoint or "the store"
