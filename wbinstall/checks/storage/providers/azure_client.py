@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, quote
 from wbinstall.checks.storage import web
 from wbinstall.checks.storage.client import BucketError
 from wbinstall.checks.storage.facts import (
-    BAD_CREDENTIALS, CLIENT, NO_CREDENTIALS, NO_SIGNER, TIMEOUT, TLS, UNREACHABLE, CorsRule, Failure,
+    BAD_CREDENTIALS, CLIENT, CORS_NOT_SET, NO_CREDENTIALS, NO_SIGNER, TIMEOUT, TLS, UNREACHABLE, CorsRule, Failure,
 )
 
 CONNECT_CAP = 3.0
@@ -104,7 +104,11 @@ class AzureContainer:
 
     def get_cors(self, timeout: float) -> tuple[CorsRule, ...]:
         props = self._call(timeout, lambda t: self._service.get_service_properties(**t))
-        return tuple(_rule(r) for r in props.get("cors") or ())
+        rules = tuple(_rule(r) for r in props.get("cors") or ())
+        if not rules:
+            raise BucketError(Failure("NoCorsRules", f"the Blob service of account {self.account} has no CORS rules",
+                                      kind=CORS_NOT_SET))
+        return rules
 
     def upload_headers(self) -> dict[str, str]:
         return {"x-ms-blob-type": "BlockBlob"}  # a Put Blob through a SAS URL needs it (W&B's clients send it)

@@ -38,6 +38,9 @@ class Provider:
     UPLOAD_HEADERS: tuple[str, ...] = cors.UPLOAD_HEADERS
     # W&B itself reads the bucket's CORS rules (S3, GCS): a denied read is a failure on its own.
     WANDB_READS_CORS = True
+    # W&B documents "all headers" for uploads: warn when a rule allows only some (S3, Azure). GCS's own
+    # W&B example lists only Content-Type, so there only the headers uploads really send count.
+    WARN_NARROW_HEADERS = True
     # The permission each probe step needs, to name what was refused.
     PERMISSIONS: dict[str, str] = {}
 
