@@ -60,6 +60,9 @@ def cross_field(answers: Answers, base_dir: FsPath) -> list[tuple[Path, str, str
                             ("serviceAccountKey", "service_account_key", ("gcs",))):
         if getattr(storage, attr) is not None and storage.provider not in only:
             error(("storage", key), f"only used when provider is {' or '.join(only)}")
+    if storage.provider == "azure" and storage.account_key is None:
+        warning(("storage", "accountKey"), "not set: the checks use the SAS token or DefaultAzureCredential, but "
+                "W&B's chart reads the storage account key; without it W&B's pods need another way to the account")
     if storage.account_key is not None and storage.sas_token is not None:
         error(("storage", "sasToken"), "give either accountKey or sasToken, not both")
     if (storage.access_key is None) != (storage.secret_key is None):
