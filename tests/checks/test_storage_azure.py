@@ -5,14 +5,14 @@ answer. One account per CORS case (Blob CORS is per account, as in Azure)."""
 
 from __future__ import annotations
 
+import socket
 import pytest
 
 from sandbox.azurite import WANDB_ORIGIN
 from sandbox.procs import free_port
-from tests.checks.support import make_answers, make_secrets, run_checks
+from tests.checks.support import make_answers, make_secrets, probe_context, run_checks
 from wbinstall.checks import report
 from wbinstall.checks.storage.probe import gather
-from tests.checks.support import probe_context
 
 STORAGE_IDS = ["storage.access", "storage.presign", "storage.cors"]
 HOST = WANDB_ORIGIN.removeprefix("https://")
@@ -149,6 +149,17 @@ def test_an_endpoint_that_refuses_connections(sandbox_azurite):
     assert access.status == "fail"
     assert "cannot reach the object store at http://127.0.0.1:" in access.summary and "connection refused" in access.summary
     assert "Check storage.account (wbcorsok) and storage.endpoint" in access.remedy
+
+
+def test_an_endpoint_that_never_answers_returns_within_the_timeout():
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}/wbcorsok"
+        a = make_answers(storage={"provider": "azure", "bucket": "wandb", "region": None, "account": "wbcorsok",
+                                  "endpoint": endpoint, "accountKey": {"env": "WB_AZURE_SECRET"}})
+        results = run_checks(a, make_secrets(**{"storage.accountKey": "a2V5"}), only=STORAGE_IDS, timeout=1.5)
+    access = results["storage.access"]
+    assert access.status == "fail"
+    assert access.summary.startswith(f"no answer from {endpoint} within ") and "(HeadBucket)" in access.summary
 
 
 # -- secrets -------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ an unknown key fails for real.
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 
@@ -148,6 +149,18 @@ def test_no_credentials_anywhere(sandbox_gcs, sandbox_gcs_buckets, no_ambient_go
     assert access.summary == ("no credentials: storage.serviceAccountKey is not set and Application Default "
                               "Credentials found none")
     assert "workload identity" in access.remedy
+
+
+def test_an_endpoint_that_never_answers_returns_within_the_timeout(sandbox_gcs):
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        a = make_answers(storage={"provider": "gcs", "bucket": "wandb", "region": None, "endpoint": endpoint,
+                                  "serviceAccountKey": {"env": "WB_GCS_KEY"}})
+        s = make_secrets(**{"storage.serviceAccountKey": sandbox_gcs.service_account_key()})
+        results = run_checks(a, s, only=STORAGE_IDS, timeout=1.5)
+    access = results["storage.access"]
+    assert access.status == "fail"
+    assert access.summary.startswith(f"no answer from {endpoint} within ") and "(HeadBucket)" in access.summary
 
 
 # -- secrets -------------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import socket
 import ssl
 import threading
 import uuid
-from dataclasses import replace
 from typing import Literal
 
 import pytest

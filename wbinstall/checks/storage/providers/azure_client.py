@@ -65,8 +65,10 @@ class AzureContainer:
     def head_bucket(self, timeout: float) -> str | None:
         # Listing one blob, not Get Container Properties: a container SAS (sp=l) may list, but only an
         # account-level credential may read the container's properties.
-        self._call(timeout, lambda t: next(iter(self._container.list_blobs(results_per_page=1, **t).by_page()), None)
-                   and None)
+        def list_one(limits: dict[str, float]) -> None:
+            next(self._container.list_blobs(results_per_page=1, **limits).by_page(), None)  # the first page is one request
+
+        self._call(timeout, list_one)
         return None
 
     def put_object(self, key: str, data: bytes, timeout: float) -> None:

@@ -43,7 +43,6 @@ class GCSBucket:
         options = {"api_endpoint": self.endpoint} if endpoint else None
         self._client = storage.Client(project=project or "-", credentials=self._credentials, client_options=options)
         self._bucket = self._client.bucket(bucket)
-        self.cors_document: list[dict[str, Any]] = []  # the bucket's `cors` as GCS returned it
 
     def _load(self, key_file: str | None, timeout: float) -> tuple[Any, str | None, str]:
         if key_file:
@@ -66,7 +65,6 @@ class GCSBucket:
 
     def head_bucket(self, timeout: float) -> str | None:
         self._call(timeout, lambda t: self._bucket.reload(timeout=t, retry=None))
-        self.cors_document = list(self._bucket.cors or [])
         return None
 
     def put_object(self, key: str, data: bytes, timeout: float) -> None:
@@ -104,11 +102,11 @@ class GCSBucket:
 
     def get_cors(self, timeout: float) -> tuple[CorsRule, ...]:
         self._call(timeout, lambda t: self._bucket.reload(timeout=t, retry=None))
-        self.cors_document = list(self._bucket.cors or [])
-        if not self.cors_document:
+        entries = list(self._bucket.cors or [])
+        if not entries:
             raise BucketError(Failure("NoCorsConfiguration", "the bucket resource has no cors entries",
                                       kind=CORS_NOT_SET))
-        return tuple(_rule(r) for r in self.cors_document)
+        return tuple(_rule(r) for r in entries)
 
     def upload_headers(self) -> dict[str, str]:
         return {}
