@@ -6,6 +6,7 @@ answer. One account per CORS case (Blob CORS is per account, as in Azure)."""
 from __future__ import annotations
 
 import socket
+
 import pytest
 
 from sandbox.azurite import WANDB_ORIGIN
@@ -160,6 +161,26 @@ def test_an_endpoint_that_never_answers_returns_within_the_timeout():
     access = results["storage.access"]
     assert access.status == "fail"
     assert access.summary.startswith(f"no answer from {endpoint} within ") and "(HeadBucket)" in access.summary
+
+
+def test_no_credentials_anywhere_names_the_fields_and_the_chain(monkeypatch, tmp_path):
+    """DefaultAzureCredential with nothing to find. Every credential it tries stays on this machine:
+    managed identity goes to IDENTITY_ENDPOINT (a closed loopback port), az and the token cache find
+    an empty config and home."""
+    for name in [n for n in __import__("os").environ if n.startswith(("AZURE_", "MSI_", "IDENTITY_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("IDENTITY_ENDPOINT", f"http://127.0.0.1:{free_port()}/msi/token")
+    monkeypatch.setenv("IDENTITY_HEADER", "sandbox")
+    monkeypatch.setenv("AZURE_CONFIG_DIR", str(tmp_path / "az"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    a = make_answers(storage={"provider": "azure", "bucket": "wandb", "region": None, "account": "wbcorsok",
+                              "endpoint": f"https://127.0.0.1:{free_port()}/wbcorsok"})
+    access = run_checks(a, make_secrets(), only=STORAGE_IDS, timeout=20)["storage.access"]
+    assert access.status == "fail"
+    assert access.summary == ("no credentials: storage.accountKey / storage.sasToken are not set and "
+                              "DefaultAzureCredential found none")
+    assert "credentials: DefaultAzureCredential of this machine" in " ".join(access.evidence)
+    assert "Set storage.accountKey" in access.remedy
 
 
 # -- secrets -------------------------------------------------------------------------------------------

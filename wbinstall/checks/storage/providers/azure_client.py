@@ -55,8 +55,11 @@ class AzureContainer:
             credential = DefaultAzureCredential(exclude_interactive_browser_credential=True)
             self.credentials = ("DefaultAzureCredential of this machine (environment, workload or managed "
                                 "identity, az login)")
-        self._service = BlobServiceClient(self.endpoint, credential=credential, retry_total=0,
-                                          connection_timeout=CONNECT_CAP)
+        try:
+            self._service = BlobServiceClient(self.endpoint, credential=credential, retry_total=0,
+                                              connection_timeout=CONNECT_CAP)
+        except ValueError as exc:  # e.g. "Token credential is only supported with HTTPS."
+            raise BucketError(Failure(CLIENT, f"{self.endpoint}: {exc}")) from None
         self._container = self._service.get_container_client(container)
         self._ssl: ssl.SSLContext | None = None
 

@@ -41,7 +41,11 @@ class GCSBucket:
         from google.cloud import storage
 
         options = {"api_endpoint": self.endpoint} if endpoint else None
-        self._client = storage.Client(project=project or "-", credentials=self._credentials, client_options=options)
+        try:
+            self._client = storage.Client(project=project or "-", credentials=self._credentials,
+                                          client_options=options)
+        except ValueError as exc:
+            raise BucketError(Failure(CLIENT, self.redact(f"{self.endpoint}: {exc}"))) from None
         self._bucket = self._client.bucket(bucket)
 
     def _load(self, key_file: str | None, timeout: float) -> tuple[Any, str | None, str]:
