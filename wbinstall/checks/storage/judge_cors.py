@@ -29,6 +29,7 @@ def cors_check(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
         return unsupported(CORS, f)
     s, req, host = inputs.answers.storage, inputs.requirements.object_storage.cors, inputs.answers.host
     origin = f.origin or f"https://{host}"
+    # An endpoint that answers no preflight at all (an emulator) cannot confirm or refute the rules.
     unconfirmed = [x for x in f.preflights if p.preflight_unsupported(x)]
     refusals = _preflight_refusals(p, f, origin)
     live = [_exchange_line(x) for x in (*f.preflights, *([f.cors_get] if f.cors_get else []))]
@@ -68,7 +69,7 @@ def cors_check(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     if unconfirmed:
         evidence.append(f"a real preflight could not confirm the rules: {p.endpoint_of(f, s)} answers no CORS "
                         f"preflight (HTTP {unconfirmed[0].status}), as an emulator does")
-        refusals = [r for r, x in zip(refusals, _refused(p, f, origin)) if x not in unconfirmed]
+        refusals = _preflight_refusals(p, f, origin, skip=unconfirmed)
     if refusals:
         return failed(CORS, f"the CORS rules of {owner} are right, but the store refused a real "
                             f"preflight: {refusals[0]}", *evidence,
@@ -133,13 +134,11 @@ def _unexposed(f: StorageFacts, inputs: CheckInputs) -> list[str]:
             if not any(cors.exposed_in(x, h) for x in _answers(f))]
 
 
-def _refused(p: Provider, f: StorageFacts, origin: str) -> list[HttpExchange]:
-    return [x for x in f.preflights if cors.preflight_refusal(x, origin, x.preflight_for, p.requested_headers)]
-
-
-def _preflight_refusals(p: Provider, f: StorageFacts, origin: str) -> list[str]:
+def _preflight_refusals(p: Provider, f: StorageFacts, origin: str, skip: list[HttpExchange] | None = None) -> list[str]:
     out = []
     for x in f.preflights:
+        if skip and x in skip:
+            continue
         why = cors.preflight_refusal(x, origin, x.preflight_for, p.requested_headers)
         if why:
             out.append(f"{x.preflight_for}: {why}")

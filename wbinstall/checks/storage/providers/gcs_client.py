@@ -155,6 +155,9 @@ class GCSBucket:
         from google.api_core import exceptions as gx
         from google.auth import exceptions as ax
 
+        if isinstance(exc, ax.TransportError | ax.RefreshError) and "signBlob" in str(exc):
+            # Token-only credentials sign through IAM (google-auth's iam.Signer): it was refused.
+            return Failure("SignBlobRefused", self.redact(_short(exc)), kind=NO_SIGNER)
         if isinstance(exc, gx.GoogleAPICallError):
             reason = next((e.get("reason") for e in (exc.errors or []) if isinstance(e, dict) and e.get("reason")), "")
             status = exc.code if isinstance(exc.code, int) else None
