@@ -134,7 +134,8 @@ def _unexposed(f: StorageFacts, inputs: CheckInputs) -> list[str]:
             if not any(cors.exposed_in(x, h) for x in _answers(f))]
 
 
-def _preflight_refusals(p: Provider, f: StorageFacts, origin: str, skip: list[HttpExchange] | None = None) -> list[str]:
+def _preflight_refusals(p: Provider, f: StorageFacts, origin: str,
+                        skip: list[HttpExchange] | None = None) -> list[str]:
     out = []
     for x in f.preflights:
         if skip and x in skip:
