@@ -6,6 +6,10 @@ Session-scoped (slow, or read-only once set up):
     sandbox_s3                 running SandboxS3 (moto); moto state is per process, so never reset() it here
     sandbox_s3_buckets         dict case -> bucket name in sandbox_s3 (s3.create_standard_buckets)
     sandbox_s3_minio_like      running MinioLikeS3 in front of sandbox_s3
+    sandbox_azurite            running SandboxAzurite (Azurite 3.35.0 from npm; one account per CORS case)
+    sandbox_azurite_accounts   dict case -> account in sandbox_azurite, each with container "wandb"
+    sandbox_gcs                running SandboxGCS (gcp-storage-emulator) + its token endpoint
+    sandbox_gcs_buckets        dict case -> bucket in sandbox_gcs (gcs.create_standard_buckets)
     sandbox_mariadb            running SandboxMariaDB (real MariaDB, own version string)
     sandbox_mariadb_as_mysql   running SandboxMariaDB started with --version=8.0.36
 Function-scoped (cheap, and tests change them):
@@ -67,6 +71,36 @@ def sandbox_s3_minio_like(sandbox_s3):
 
     with MinioLikeS3(sandbox_s3) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def sandbox_azurite(tmp_path_factory):
+    from sandbox.azurite import SandboxAzurite
+
+    with SandboxAzurite(tmp_path_factory.mktemp("azurite")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sandbox_azurite_accounts(sandbox_azurite) -> dict[str, str]:
+    from sandbox.azurite import create_standard_accounts
+
+    return create_standard_accounts(sandbox_azurite)
+
+
+@pytest.fixture(scope="session")
+def sandbox_gcs(tmp_path_factory):
+    from sandbox.gcs import SandboxGCS
+
+    with SandboxGCS(tmp_path_factory.mktemp("gcs")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sandbox_gcs_buckets(sandbox_gcs) -> dict[str, str]:
+    from sandbox.gcs import create_standard_buckets
+
+    return create_standard_buckets(sandbox_gcs)
 
 
 @pytest.fixture

@@ -160,16 +160,6 @@ def test_access_policy_for_s3_compatible_says_how_to_attach_it_with_mc():
     assert "mc admin policy attach <alias> wandb" in result.remedy
 
 
-@pytest.mark.parametrize("provider", ["gcs", "azure"])
-def test_unsupported_providers_are_skipped_honestly(provider):
-    f = StorageFacts(provider=provider, bucket="wandb-bucket", supported=False)
-    extra = {"account": "wandbstore"} if provider == "azure" else {}
-    for check in (access, presign):
-        result = judge(check, f, provider=provider, region=None, accessKey=None, secretKey=None, **extra)
-        assert result.status == "skip"
-        assert result.summary == f"not yet supported by wbinstall's checks for provider {provider}"
-
-
 # -- storage.presign -------------------------------------------------------------------------------
 
 def put(status, code="", message="", **kw) -> HttpExchange:

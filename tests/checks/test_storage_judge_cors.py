@@ -229,10 +229,3 @@ def test_cors_read_failures(failure, status, summary, remedy):
     assert result.status == status
     assert summary in result.summary
     assert remedy in result.remedy
-
-
-def test_cors_of_unsupported_provider_is_skipped():
-    f = StorageFacts(provider="azure", bucket="wandb", supported=False)
-    result = judge(f, provider="azure", account="wandbstore", region=None)
-    assert result.status == "skip"
-    assert result.summary == "not yet supported by wbinstall's checks for provider azure"

@@ -14,7 +14,6 @@ import socket
 import ssl
 import threading
 import uuid
-from dataclasses import replace
 from typing import Literal
 
 import pytest
@@ -26,7 +25,7 @@ from wbinstall.checks import report
 from wbinstall.checks.storage.client import BucketError
 from wbinstall.checks.storage.facts import Failure
 from wbinstall.checks.storage.probe import gather, observe
-from wbinstall.checks.storage.s3 import S3Bucket
+from wbinstall.checks.storage.providers.s3_client import S3Bucket
 
 
 STORAGE_IDS = ["storage.access", "storage.presign", "storage.cors"]
@@ -377,14 +376,3 @@ def test_redaction_covers_what_a_store_might_echo(sandbox_s3, sandbox_s3_buckets
             "<AWSAccessKeyId><redacted></AWSAccessKeyId> <redacted>"
     finally:
         client.close()
-
-
-# -- providers not probed yet ----------------------------------------------------------------------
-
-@pytest.mark.parametrize(("provider", "extra"), [("gcs", {}), ("azure", {"account": "wandbstore"})])
-def test_gcs_and_azure_are_reported_as_not_yet_supported(provider, extra):
-    a = make_answers(storage={"provider": provider, "bucket": "wandb-bucket", "region": None, **extra})
-    results = run_checks(a, make_secrets(), only=STORAGE_IDS)
-    assert statuses(results) == dict.fromkeys(STORAGE_IDS, "skip")
-    assert results["storage.access"].summary == f"not yet supported by wbinstall's checks for provider {provider}"
-    assert replace(gather(probe_context(a)), bucket="x").supported is False

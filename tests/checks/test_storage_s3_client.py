@@ -19,7 +19,7 @@ from wbinstall.checks.storage import web
 from wbinstall.checks.storage.facts import OUT_OF_TIME, TIMEOUT, TLS, UNREACHABLE
 from wbinstall.checks.storage.judge import access
 from wbinstall.checks.storage.probe import Budget, observe
-from wbinstall.checks.storage.s3 import S3Bucket
+from wbinstall.checks.storage.providers.s3_client import S3Bucket
 
 
 

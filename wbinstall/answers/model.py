@@ -86,12 +86,21 @@ class StorageAnswers(_Section):
     provider: Provider
     bucket: str = Field(description="Bucket name (Azure: the container)")
     region: str | None = None
-    endpoint: str | None = Field(default=None, description="S3-compatible endpoint URL, e.g. https://minio.example.com:9000")
+    endpoint: str | None = Field(default=None, description=(
+        "API endpoint URL: required for s3-compatible (e.g. https://minio.example.com:9000); optional for gcs "
+        "(default https://storage.googleapis.com) and azure (default https://<account>.blob.core.windows.net)"))
     path: str | None = Field(default=None, description="Prefix inside the bucket")
     kms_key: str | None = Field(default=None, alias="kmsKey", description="AWS KMS key ARN (S3 only)")
     account: str | None = Field(default=None, description="Azure storage account name (Azure only)")
-    access_key: Secret | None = Field(default=None, alias="accessKey")
-    secret_key: Secret | None = Field(default=None, alias="secretKey")
+    access_key: Secret | None = Field(default=None, alias="accessKey", description="S3 access key id (s3, s3-compatible)")
+    secret_key: Secret | None = Field(default=None, alias="secretKey", description="S3 secret access key (s3, s3-compatible)")
+    account_key: Secret | None = Field(default=None, alias="accountKey", description=(
+        "Azure storage account key (Azure only); leave out for a SAS token or DefaultAzureCredential"))
+    sas_token: Secret | None = Field(default=None, alias="sasToken", description=(
+        "Azure SAS token for the container or account (Azure only, checks only: W&B needs the account key)"))
+    service_account_key: Secret | None = Field(default=None, alias="serviceAccountKey", description=(
+        "GCS service-account key file (JSON), e.g. {file: key.json} (gcs only); leave out for Application "
+        "Default Credentials / workload identity"))
 
 
 class AirgapAnswers(_Section):

@@ -43,8 +43,10 @@ def cross_field(answers: Answers, base_dir: FsPath) -> list[tuple[Path, str, str
             error(("storage", "endpoint"), "must be a URL starting with https:// or http://")
         if storage.access_key is None or storage.secret_key is None:
             error(("storage",), "accessKey and secretKey are required when provider is s3-compatible")
-    elif storage.endpoint:
-        error(("storage", "endpoint"), "only used when provider is s3-compatible")
+    elif storage.endpoint and storage.provider == "s3":
+        error(("storage", "endpoint"), "only used when provider is s3-compatible, gcs or azure")
+    elif storage.endpoint and not storage.endpoint.startswith(("http://", "https://")):
+        error(("storage", "endpoint"), "must be a URL starting with https:// or http://")
     if storage.provider == "s3" and not storage.region:
         error(("storage", "region"), "required when provider is s3 (the bucket's AWS region, e.g. us-east-1)")
     if storage.provider == "azure" and not storage.account:
@@ -53,6 +55,17 @@ def cross_field(answers: Answers, base_dir: FsPath) -> list[tuple[Path, str, str
         error(("storage", "account"), "only used when provider is azure")
     if storage.kms_key and storage.provider != "s3":
         error(("storage", "kmsKey"), "only used when provider is s3 (AWS KMS)")
+    for key, attr, only in (("accessKey", "access_key", ("s3", "s3-compatible")),
+                            ("secretKey", "secret_key", ("s3", "s3-compatible")),
+                            ("accountKey", "account_key", ("azure",)), ("sasToken", "sas_token", ("azure",)),
+                            ("serviceAccountKey", "service_account_key", ("gcs",))):
+        if getattr(storage, attr) is not None and storage.provider not in only:
+            error(("storage", key), f"only used when provider is {' or '.join(only)}")
+    if storage.provider == "azure" and storage.account_key is None:
+        warning(("storage", "accountKey"), "not set: the checks use the SAS token or DefaultAzureCredential, but "
+                "W&B's chart reads the storage account key; without it W&B's pods need another way to the account")
+    if storage.account_key is not None and storage.sas_token is not None:
+        error(("storage", "sasToken"), "give either accountKey or sasToken, not both")
     if (storage.access_key is None) != (storage.secret_key is None):
         missing = "secretKey" if storage.secret_key is None else "accessKey"
         error(("storage", missing), "accessKey and secretKey go together: give both or neither")

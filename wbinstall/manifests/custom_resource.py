@@ -45,6 +45,7 @@ def wandb_resource(answers: Answers) -> Obj:
 
 
 def _bucket(answers: Answers) -> dict[str, Any]:
+    """global.bucket as the operator-wandb chart reads it (templates/_bucket.tpl; wandb-operator.md §4.4)."""
     s = answers.storage
     bucket: dict[str, Any]
     if s.provider == "s3":
@@ -61,10 +62,19 @@ def _bucket(answers: Answers) -> dict[str, Any]:
         return _with_keys(answers, {"provider": "s3", "name": endpoint.netloc, "path": path,
                                     "region": s.region or "us-east-1", "kmsKey": None})
     elif s.provider == "gcs":
+        # gs://<name>[/<path>]. The chart has no field for a key file: W&B's pods reach GCS through
+        # workload identity (or the nodes' service account); storage.serviceAccountKey serves the checks only.
         bucket = {"provider": "gcs", "name": s.bucket}
-    else:  # azure: name = storage account, path = container[/prefix]
+    else:
+        # az://<account>/<container>[/<prefix>]; the chart reads the account key from the bucket
+        # Secret's access-key entry (W&B's docs say secretKey; the chart and terraform-azurerm-wandb use
+        # the access key).
         path = s.bucket + (f"/{s.path.strip('/')}" if s.path else "")
-        return _with_keys(answers, {"provider": "az", "name": s.account, "path": path})
+        bucket = {"provider": "az", "name": s.account, "path": path}
+        if s.account_key is not None:
+            names = defaults()["secrets"]["bucket"]
+            bucket["secret"] = {"secretName": names["name"], "accessKeyName": names["accessKey"]}
+        return bucket
     if s.path:
         bucket["path"] = s.path.strip("/")
     return _with_keys(answers, bucket)

@@ -1,4 +1,4 @@
-"""Secrets the install creates: license, MySQL password, bucket keys, TLS from files.
+"""Secrets the install creates: license, MySQL password, bucket keys (Azure: the account key), TLS from files.
 
 These are the only objects that carry secret values; everything else references them.
 """
@@ -31,6 +31,9 @@ def objects(answers: Answers, secrets: Secrets, base_dir: Path) -> list[Obj]:
         _secret(answers, names["license"]["name"], {names["license"]["key"]: secrets[("license",)]}),
         _secret(answers, names["mysql"]["name"], {names["mysql"]["key"]: secrets[("mysql", "password")]}),
     ]
+    if ("storage", "accountKey") in secrets:  # Azure: the chart reads the account key as the access key
+        bucket = names["bucket"]
+        out.append(_secret(answers, bucket["name"], {bucket["accessKey"]: secrets[("storage", "accountKey")]}))
     if ("storage", "accessKey") in secrets:
         bucket = names["bucket"]
         out.append(_secret(answers, bucket["name"], {

@@ -1,8 +1,8 @@
 """The bucket operations the storage checks need, as one small interface per provider.
 
-S3 and S3-compatible stores implement it today (`s3.py`, boto3). GCS and Azure Blob fit the same
-shape (a put/get/delete round trip, presigned or SAS URLs, the bucket's CORS rules), so adding
-one is a new module here and an entry in `probe.CLIENTS`, with no change to the judges.
+Implemented per provider in providers/ (S3 and S3-compatible on boto3, GCS on google-cloud-storage,
+Azure Blob on azure-storage-blob): a put/get/delete round trip, presigned (signed, SAS) URLs and
+the CORS rules that apply to the bucket.
 
 Every method that talks to the store takes the seconds it may use; expected failures (not found,
 refused, timeout, bad keys) are raised as BucketError carrying a Failure, never anything else.
@@ -39,6 +39,9 @@ class BucketClient(Protocol):
         """A URL that lets anyone holding it do `method` on `key` until it expires."""
 
     def get_cors(self, timeout: float) -> tuple[CorsRule, ...]: ...
+
+    def upload_headers(self) -> dict[str, str]:
+        """Headers a client of the store must send with a presigned PUT (Azure: x-ms-blob-type)."""
 
     def ssl_context(self) -> ssl.SSLContext:
         """The trust the client's own API calls use, for the probe's plain HTTP requests."""

@@ -1,4 +1,6 @@
-"""Bucket CORS rules evaluated the way S3 does. Pure.
+"""Bucket CORS rules evaluated the way S3 does, and what a browser makes of a preflight answer. Pure.
+
+Other providers' matching (providers/azure.py, providers/gcs.py) builds on these pieces.
 
 S3 answers a cross-origin request with the first rule that matches all three of: the Origin
 (an AllowedOrigin, which may hold one `*` wildcard), the method (an AllowedMethod, exact), and
@@ -9,7 +11,7 @@ Only that rule's ExposeHeaders are sent back.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from wbinstall.checks.storage.facts import CorsRule, HttpExchange
 
@@ -65,8 +67,10 @@ def requested_headers(method: str) -> tuple[str, ...]:
     return () if method in SAFELISTED_METHODS else UPLOAD_HEADERS
 
 
-def preflight_refusal(exchange: HttpExchange, origin: str, method: str) -> str | None:
-    """Why a browser would refuse this preflight answer, or None when it would go ahead."""
+def preflight_refusal(exchange: HttpExchange, origin: str, method: str,
+                      requested: Callable[[str], tuple[str, ...]] = requested_headers) -> str | None:
+    """Why a browser would refuse this preflight answer, or None when it would go ahead.
+    `requested` gives the headers the request asked for (the provider's upload headers)."""
     if exchange.failure is not None:
         return f"no answer: {exchange.failure.describe()}"
     if not 200 <= (exchange.status or 0) < 300:
@@ -81,7 +85,7 @@ def preflight_refusal(exchange: HttpExchange, origin: str, method: str) -> str |
     if method not in SAFELISTED_METHODS and method not in methods and "*" not in methods:
         return f"Access-Control-Allow-Methods ({', '.join(methods) or 'none'}) does not include {method}"
     allowed = {h.lower() for h in header_list(exchange.header("Access-Control-Allow-Headers"))}
-    missing = [h for h in requested_headers(method) if h.lower() not in allowed and "*" not in allowed]
+    missing = [h for h in requested(method) if h.lower() not in allowed and "*" not in allowed]
     if missing:
         return f"Access-Control-Allow-Headers does not include {', '.join(missing)}"
     return None

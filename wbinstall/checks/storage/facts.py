@@ -12,10 +12,24 @@ from dataclasses import dataclass
 UNREACHABLE = "EndpointUnreachable"  # refused, no route, name not resolved
 TIMEOUT = "Timeout"  # connected (or tried to) and got no answer in time
 TLS = "TLSError"  # handshake or certificate verification failed
-NO_CREDENTIALS = "NoCredentials"  # no keys in the answers and none in the default AWS chain
+NO_CREDENTIALS = "NoCredentials"  # no keys in the answers and none in the provider's default chain
 MISMATCH = "ContentMismatch"  # read back other bytes than were written
 OUT_OF_TIME = "OutOfTime"  # not tried: the probe's deadline came first
 CLIENT = "ClientError"  # anything else on our side, in the library's words
+
+# Neutral failure kinds: what the judges reason about. The codes above double as kinds (a
+# transport failure is the same whatever the provider); each provider module maps its store's
+# error codes onto the rest (providers/<name>.py KINDS); a code it does not know is OTHER.
+BAD_CREDENTIALS = "bad-credentials"  # the store does not accept the keys (unknown key, bad signature, expired)
+CLOCK_SKEW = "clock-skew"  # the request's time is outside the store's window
+DENIED = "denied"  # the identity is known but not allowed this operation
+NOT_FOUND = "not-found"  # no such bucket / container
+WRONG_REGION = "wrong-region"  # the bucket lives elsewhere than the answers say (region or endpoint)
+CORS_NOT_SET = "cors-not-set"  # the bucket (or account) has no CORS configuration
+CORS_UNSUPPORTED = "cors-unsupported"  # the store has no per-bucket CORS at all (MinIO community)
+ENCRYPTION = "encryption"  # the encryption key refused the operation (AWS KMS)
+NO_SIGNER = "no-signer"  # the credentials cannot sign URLs (GCS tokens without iam.serviceAccounts.signBlob)
+OTHER = "other"
 
 
 @dataclass(frozen=True)
@@ -26,7 +40,8 @@ class Failure:
     message: str = ""
     http_status: int | None = None
     seconds: float | None = None  # the time allowed, for TIMEOUT
-    bucket_region: str | None = None  # where the store says the bucket lives (x-amz-bucket-region)
+    bucket_region: str | None = None  # where the store says the bucket lives (S3: x-amz-bucket-region)
+    kind: str = ""  # one of KINDS when the client knew it; else the provider maps `code` (providers.kind)
 
     def describe(self) -> str:
         status = f"HTTP {self.http_status} " if self.http_status else ""
@@ -63,7 +78,7 @@ class HttpExchange:
     status: int | None = None
     # Access-Control-* response headers, verbatim (name as sent, value).
     cors_headers: tuple[tuple[str, str], ...] = ()
-    error_code: str = ""  # <Code> of an S3 XML error body
+    error_code: str = ""  # <Code> of an XML error body (S3, Azure, GCS XML API)
     error_message: str = ""  # <Message> of it, or the start of a non-XML body
     failure: Failure | None = None  # set when no HTTP answer came at all
     body_matches: bool | None = None  # for a GET of what was PUT
@@ -107,7 +122,7 @@ class CorsRule:
     max_age_seconds: int | None = None
 
     def to_document(self) -> dict[str, object]:
-        """The rule in the JSON shape `aws s3api put-bucket-cors` takes."""
+        """The rule in the JSON shape `aws s3api put-bucket-cors` takes (other providers: their module)."""
         doc: dict[str, object] = {}
         if self.allowed_headers:
             doc["AllowedHeaders"] = list(self.allowed_headers)
@@ -124,7 +139,7 @@ class CorsRule:
 class StorageFacts:
     provider: str
     bucket: str
-    # False for providers the checks cannot probe yet (gcs, azure): nothing else is set then.
+    # False for a provider the checks cannot probe: nothing else is set then.
     supported: bool = True
     endpoint: str = ""  # the API endpoint used, e.g. https://s3.us-east-1.amazonaws.com
     region: str | None = None
@@ -142,7 +157,8 @@ class StorageFacts:
     presigned_put: HttpExchange | None = None
     presigned_get: HttpExchange | None = None
 
-    # Bucket CORS: the rules (None if GetBucketCors failed: see cors_step) and what the store answered live.
+    # Bucket CORS (Azure: the account's Blob service CORS): the rules (None if reading them failed: see
+    # cors_step) and what the store answered live.
     cors_step: Step | None = None
     cors_rules: tuple[CorsRule, ...] | None = None
     preflights: tuple[HttpExchange, ...] = ()  # OPTIONS for PUT, then for GET

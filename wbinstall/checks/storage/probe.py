@@ -9,39 +9,23 @@ the whole deadline.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 
 from wbinstall.checks.context import ProbeContext
-from wbinstall.checks.storage import cors, web
+from wbinstall.checks.storage import providers, web
 from wbinstall.checks.storage.client import BucketClient, BucketError
 from wbinstall.checks.storage.facts import (
-    CLIENT, MISMATCH, NO_CREDENTIALS, OUT_OF_TIME, TIMEOUT, TLS, UNREACHABLE, Failure, StorageFacts, Step,
+    CLIENT, MISMATCH, NO_CREDENTIALS, NOT_FOUND, OUT_OF_TIME, TIMEOUT, TLS, UNREACHABLE, Failure, StorageFacts, Step,
 )
+from wbinstall.checks.storage.providers.base import Provider
 
 # As W&B signs them (wandb-operator.md §4.1): uploads valid 24 h, downloads 1 h.
 PUT_EXPIRES = 24 * 3600
 GET_EXPIRES = 3600
 CONTENT_TYPE = "application/octet-stream"  # what the W&B clients upload with
 PREFLIGHT_METHODS = ("PUT", "GET")
-# A failure after which no further call to the store can tell anything new.
-_FATAL = {UNREACHABLE, TIMEOUT, TLS, NO_CREDENTIALS, CLIENT, OUT_OF_TIME, "NoSuchBucket"}
-
-
-def _s3_client(ctx: ProbeContext) -> BucketClient:
-    from wbinstall.checks.storage.s3 import S3Bucket
-
-    s = ctx.answers.storage
-    compatible = s.provider == "s3-compatible"
-    return S3Bucket(
-        bucket=s.bucket, region=s.region, endpoint_url=s.endpoint if compatible else None, path_style=compatible,
-        access_key=ctx.secrets.get(("storage", "accessKey")), secret_key=ctx.secrets.get(("storage", "secretKey")),
-        kms_key=s.kms_key if s.provider == "s3" else None,
-    )
-
-
-# Providers the checks can talk to; the others report "not yet supported".
-CLIENTS: dict[str, Callable[[ProbeContext], BucketClient]] = {"s3": _s3_client, "s3-compatible": _s3_client}
+# Failure kinds after which no further call to the store can tell anything new.
+_FATAL = {UNREACHABLE, TIMEOUT, TLS, NO_CREDENTIALS, CLIENT, OUT_OF_TIME, NOT_FOUND}
 
 
 class Budget:
@@ -64,11 +48,11 @@ class Budget:
 
 def gather(ctx: ProbeContext) -> StorageFacts:
     s = ctx.answers.storage
-    make = CLIENTS.get(s.provider)
-    if make is None:
+    provider = providers.get(s.provider)
+    if provider is None:
         return StorageFacts(provider=s.provider, bucket=s.bucket, supported=False, region=s.region)
     try:
-        client = make(ctx)
+        client = provider.client(ctx)
     except BucketError as exc:  # e.g. an endpoint URL the library refuses
         return StorageFacts(provider=s.provider, bucket=s.bucket, region=s.region,
                             access=(Step("HeadBucket", exc.failure),))
@@ -81,19 +65,21 @@ def gather(ctx: ProbeContext) -> StorageFacts:
 def observe(client: BucketClient, ctx: ProbeContext) -> StorageFacts:
     """Run every step against `client`; separate from gather() so tests can wrap a real client."""
     s = ctx.answers.storage
+    provider = providers.get(s.provider)
+    assert provider is not None
     budget = Budget(ctx)
     key = _probe_key(s.path)
     facts: dict = dict(provider=s.provider, bucket=s.bucket, region=s.region, endpoint=client.endpoint,
                        credentials=client.credentials, origin=f"https://{ctx.answers.host}", object_key=key)
     leftover: list[str] = []
 
-    access, bucket_region = _round_trip(client, key, budget, leftover)
+    access, bucket_region = _round_trip(client, provider, key, budget, leftover)
     facts.update(access=access, bucket_region=bucket_region)
     # The other checks wait for a working round trip (after=storage.access): no need to ask more.
     if all(step.ok for step in access):
         presigned, object_url = _presigned(client, f"{key}-presigned", budget, leftover, facts["origin"])
         facts.update(presigned)
-        facts.update(_cors(client, budget, object_url, facts["origin"]))
+        facts.update(_cors(client, provider, budget, object_url, facts["origin"]))
     return StorageFacts(**facts, leftover=tuple(leftover))
 
 
@@ -107,7 +93,7 @@ def _out_of_time(budget: Budget) -> Failure:
     return Failure(OUT_OF_TIME, seconds=budget.ctx.remaining())
 
 
-def _round_trip(client: BucketClient, key: str, budget: Budget,
+def _round_trip(client: BucketClient, provider: Provider, key: str, budget: Budget,
                 leftover: list[str]) -> tuple[tuple[Step, ...], str | None]:
     payload = f"wbinstall storage probe {uuid.uuid4()}\n".encode()
     steps: list[Step] = []
@@ -118,7 +104,7 @@ def _round_trip(client: BucketClient, key: str, budget: Budget,
     except BucketError as exc:
         steps.append(Step("HeadBucket", exc.failure))
         region = exc.failure.bucket_region
-        if exc.failure.code in _FATAL:
+        if provider.kind(exc.failure) in _FATAL:
             return tuple(steps), region
 
     if budget.spent:
@@ -165,7 +151,8 @@ def _presigned(client: BucketClient, key: str, budget: Budget, leftover: list[st
     payload = f"wbinstall presigned probe {uuid.uuid4()}\n".encode()
     context = client.ssl_context()
     try:
-        put, _ = web.request("presigned PUT", "PUT", put_url, body=payload, headers={"Content-Type": CONTENT_TYPE},
+        headers = {"Content-Type": CONTENT_TYPE, **client.upload_headers()}
+        put, _ = web.request("presigned PUT", "PUT", put_url, body=payload, headers=headers,
                              timeout=budget.step(), context=context, redact=client.redact)
         out["presigned_put"] = put
         if not put.ok:
@@ -182,7 +169,7 @@ def _presigned(client: BucketClient, key: str, budget: Budget, leftover: list[st
     return out, web.without_query(get_url)
 
 
-def _cors(client: BucketClient, budget: Budget, object_url: str | None, origin: str) -> dict:
+def _cors(client: BucketClient, provider: Provider, budget: Budget, object_url: str | None, origin: str) -> dict:
     out: dict = {}
     if budget.spent:
         return {"cors_step": Step("GetBucketCors", _out_of_time(budget))}
@@ -199,8 +186,8 @@ def _cors(client: BucketClient, budget: Budget, object_url: str | None, origin: 
         if budget.spent:
             break
         headers = {"Origin": origin, "Access-Control-Request-Method": method}
-        if cors.requested_headers(method):
-            headers["Access-Control-Request-Headers"] = ", ".join(cors.requested_headers(method))
+        if provider.requested_headers(method):
+            headers["Access-Control-Request-Headers"] = ", ".join(provider.requested_headers(method))
         exchange, _ = web.request(f"preflight OPTIONS for {method}", "OPTIONS", object_url, headers=headers,
                                   timeout=budget.step(), context=context, redact=client.redact)
         preflights.append(replace(exchange, preflight_for=method))

@@ -84,10 +84,39 @@ def _error_body(data: bytes) -> tuple[str, str]:
     text = data.decode("utf-8", "replace")
     code, message = _CODE.search(text), _MESSAGE.search(text)
     if code:
-        return code.group(1).strip(), message.group(1).strip() if message else ""
+        # Azure appends "RequestId:...\nTime:..." lines to its message: the first line says it.
+        text = message.group(1).strip().splitlines()[0].strip() if message and message.group(1).strip() else ""
+        return code.group(1).strip(), text
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return "", first[:160]
 
 
 def _redacted(failure: Failure, redact: Callable[[str], str]) -> Failure:
     return Failure(failure.code, redact(failure.message), failure.http_status, failure.seconds, failure.bucket_region)
+
+
+def find_cause(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
+    """The first exception of `kinds` in the chain of causes from `exc` (SDKs wrap the socket or
+    ssl error that says what happened a few layers down: urllib3's `reason`, botocore's kwargs)."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kinds):
+            return current
+        kwargs = getattr(current, "kwargs", None)  # botocore keeps the wrapped error in kwargs["error"]
+        for inner in (kwargs.get("error") if isinstance(kwargs, dict) else None,
+                      getattr(current, "reason", None), getattr(current, "inner_exception", None),
+                      *(a for a in getattr(current, "args", ()) if isinstance(a, BaseException)),
+                      current.__cause__, current.__context__):
+            if isinstance(inner, BaseException):
+                stack.append(inner)
+    return None
+
+
+# Errors under an SDK's connection errors that say what went wrong (classify names them).
+TELLING = (ssl.SSLError, ConnectionRefusedError, ConnectionResetError, socket.gaierror, TimeoutError, socket.timeout)
+

@@ -98,6 +98,9 @@ class S3Bucket:
             for r in answer.get("CORSRules", ())
         )
 
+    def upload_headers(self) -> dict[str, str]:
+        return {}
+
     def ssl_context(self) -> ssl.SSLContext:
         if self._ssl is None:
             from botocore.httpsession import get_cert_path
@@ -179,7 +182,7 @@ class S3Bucket:
         if isinstance(exc, bx.SSLError | bx.EndpointConnectionError | bx.ConnectionClosedError
                       | bx.ProxyConnectionError):
             # urllib3 wraps the socket or ssl error that says what happened a few layers down.
-            cause = _find(exc, _TELLING)
+            cause = web.find_cause(exc, _TELLING)
             if cause is not None:
                 seen = web.classify(cause, timeout)
                 return Failure(seen.code, self.redact(seen.message), seconds=seen.seconds)
@@ -198,25 +201,6 @@ def _loader() -> Any:
     from botocore.loaders import create_loader
 
     return create_loader()
-
-
-def _find(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
-    """The first exception of `kinds` in the chain of causes (and urllib3's `reason`s) from `exc`."""
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, kinds):
-            return current
-        kwargs = getattr(current, "kwargs", None)  # botocore keeps the wrapped error in kwargs["error"]
-        for inner in (kwargs.get("error") if isinstance(kwargs, dict) else None,
-                      getattr(current, "reason", None), current.__cause__, current.__context__):
-            if isinstance(inner, BaseException):
-                stack.append(inner)
-    return None
 
 
 def _region_header(answer: dict[str, Any]) -> str | None:
