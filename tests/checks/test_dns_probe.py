@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 import yaml
 from dnslib import RCODE
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
@@ -155,8 +156,17 @@ def test_second_resolver_answers_when_the_first_is_silent(silent_port, sandbox_d
     assert (seen.outcome, seen.addresses) == ("answer", ("127.0.0.7",))
 
 
-def test_nameserver_that_is_not_an_address_is_reported():
-    seen = lookup(probe_context(answers_for(["dns.example.com"])), HOST, "A")
+def test_nameserver_that_is_not_an_address_is_refused_by_the_model():
+    with pytest.raises(ValidationError, match="not an IP address"):
+        answers_for(["dns.example.com"])
+
+
+def test_nameserver_that_is_not_an_address_is_reported_by_the_probe():
+    # Answers built without validation (model_copy) still get a result, never a crash.
+    answers = answers_for([])
+    answers = answers.model_copy(update={"checks": answers.checks.model_copy(
+        update={"dns": answers.checks.dns.model_copy(update={"nameservers": ["dns.example.com"]})})})
+    seen = lookup(probe_context(answers), HOST, "A")
     assert seen.outcome == "error"
     assert "'dns.example.com' is not IP or IP:PORT" in seen.detail
 

@@ -7,12 +7,12 @@ Note: this package is `wbinstall.checks.dns`, but `import dns.resolver` below is
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import threading
 
 from wbinstall import requirements
+from wbinstall.answers.addresses import parse_nameserver  # noqa: F401 - also the model's
 from wbinstall.checks.context import ProbeContext
 from wbinstall.checks.dns.facts import IngressAddress, LoadBalancer, Lookup
 
@@ -48,23 +48,6 @@ def gather_ingress_address(ctx: ProbeContext) -> IngressAddress:
 
 
 # ---- DNS --------------------------------------------------------------------------------------
-
-
-def parse_nameserver(text: str) -> tuple[str, int]:
-    """"IP", "IP:PORT", "[IPv6]:PORT" or a bare IPv6 address -> (ip, port)."""
-    text = text.strip()
-    host, port = text, 53
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest:
-            port = int(rest.removeprefix(":"))
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-        port = int(port_text)
-    ipaddress.ip_address(host)
-    if not 0 < port < 65536:
-        raise ValueError(f"port {port} out of range")
-    return host, port
 
 
 def lookup(ctx: ProbeContext, name: str, rdtype: str) -> Lookup:
@@ -113,8 +96,8 @@ def _resolver(nameservers: list[str]):
     for text in nameservers:
         try:
             servers.append(parse_nameserver(text))
-        except ValueError:
-            raise ValueError(f"checks.dns.nameservers: '{text}' is not IP or IP:PORT") from None
+        except ValueError as exc:
+            raise ValueError(f"checks.dns.nameservers: {exc}") from None
     resolver = dns.resolver.Resolver(configure=False)
     resolver.nameservers = [dns.nameserver.Do53Nameserver(ip, port) for ip, port in servers]
     return resolver, tuple(f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}" for ip, port in servers)
