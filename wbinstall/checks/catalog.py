@@ -1,3 +1,3 @@
 """Importing this module registers every check (one module per area)."""
 
-from wbinstall.checks import dns, k8s, mysql, storage, tls  # noqa: F401
+from wbinstall.checks import dns, k8s, license, mysql, storage, tls  # noqa: F401

@@ -1,6 +1,7 @@
 """Stable check ids. Users skip checks by these names, so an id is never renamed."""
 
 CHECK_IDS: tuple[str, ...] = (
+    "license.valid",
     "k8s.connect",
     "k8s.version",
     "k8s.arch",
