@@ -118,6 +118,20 @@ def test_missing_name_is_nxdomain(sandbox_dns):
     assert seen.outcome == "nxdomain"
 
 
+@pytest.mark.parametrize("aliases", [
+    ["edge.sandbox.test", "lb.sandbox.test", HOST],  # back to the host
+    [HOST],  # the host is its own alias
+    ["edge.sandbox.test", "lb.sandbox.test", "edge.sandbox.test"],  # a loop further down
+])
+def test_cname_loop_is_detected_and_named(sandbox_dns, aliases):
+    names = [HOST, *aliases]
+    for alias, target in zip(names, names[1:]):
+        sandbox_dns.set_cname(alias, target)
+    seen = lookup(probe_context(answers_for([ns(sandbox_dns)])), HOST, "A")
+    assert seen.outcome == "cname-loop"
+    assert seen.cname_chain == tuple(f"{a} -> {t}" for a, t in zip(names, names[1:]))
+
+
 def test_cname_to_a_missing_name_is_nxdomain_with_the_chain(sandbox_dns):
     sandbox_dns.set_cname(HOST, "deleted-lb.sandbox.test")
     seen = gather_dns(probe_context(answers_for([ns(sandbox_dns)])))
