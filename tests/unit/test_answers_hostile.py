@@ -55,8 +55,18 @@ BOUNDS = [
 ]
 
 
+@pytest.fixture(params=["libyaml", "pure-python"])
+def yaml_events(request, monkeypatch):
+    """Both event sources: libyaml where PyYAML has it, PyYAML's own scanner where it does not."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(yamlread, "_Loader", yamlread._PyLoader)
+    elif not getattr(__import__("yaml"), "__with_libyaml__", False):
+        pytest.fail("PyYAML was built without libyaml here: install a PyYAML wheel")
+    return request.param
+
+
 @pytest.mark.parametrize(("why", "text", "message", "line"), BOUNDS, ids=[b[0] for b in BOUNDS])
-def test_beyond_a_bound_is_refused_naming_the_limit_and_the_line(why, text, message, line):
+def test_beyond_a_bound_is_refused_naming_the_limit_and_the_line(yaml_events, why, text, message, line):
     p = only(text)
     assert p.message.startswith("refused: ") and message in p.message, p.message
     assert p.line == line, p.format()

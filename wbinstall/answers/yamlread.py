@@ -159,7 +159,7 @@ class _BoundedComposer(Composer):
             raise LimitError(None, None, f"{what} (the limit for an answers file)", event.start_mark)
 
 
-class _Loader(Reader, Scanner, Parser, _BoundedComposer, _CoreConstructor, _CoreResolver):
+class _PyLoader(Reader, Scanner, Parser, _BoundedComposer, _CoreConstructor, _CoreResolver):
     def __init__(self, text: str) -> None:
         Reader.__init__(self, text)
         Scanner.__init__(self)
@@ -167,6 +167,34 @@ class _Loader(Reader, Scanner, Parser, _BoundedComposer, _CoreConstructor, _Core
         _BoundedComposer.__init__(self)
         _CoreConstructor.__init__(self)
         _CoreResolver.__init__(self)
+
+
+class _CLoader(_BoundedComposer, _CoreConstructor, _CoreResolver):
+    """Events from libyaml (C: scanning a long line in Python takes seconds), the bounded
+    composer and the core-schema constructor in Python."""
+
+    def __init__(self, text: str) -> None:
+        from yaml._yaml import CParser  # libyaml
+
+        self._events = CParser(text)
+        _BoundedComposer.__init__(self)
+        _CoreConstructor.__init__(self)
+        _CoreResolver.__init__(self)
+
+    def check_event(self, *choices: Any) -> bool:
+        return self._events.check_event(*choices)
+
+    def peek_event(self) -> Any:
+        return self._events.peek_event()
+
+    def get_event(self) -> Any:
+        return self._events.get_event()
+
+    def dispose(self) -> None:
+        self._events.dispose()
+
+
+_Loader = _CLoader if getattr(yaml, "__with_libyaml__", False) else _PyLoader
 
 
 class SeveralDocuments(Exception):
@@ -189,6 +217,12 @@ def read(text: str) -> Document:
             mark = loader.peek_event().start_mark
             raise SeveralDocuments(mark.line + 1, mark.column + 1)
         data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        # libyaml's scanner looks ahead on a line and has its own (far higher) nesting limit.
+        if "maximum nesting depth" in (exc.problem or "") or "maximum nesting depth" in (exc.context or ""):
+            raise LimitError(None, None, f"nested more than {MAX_DEPTH} levels deep",
+                             exc.problem_mark or exc.context_mark) from None
+        raise
     finally:
         loader.dispose()
     return Document(root, data)
