@@ -248,3 +248,12 @@ def test_any_yaml_like_text_ends_in_exit_0_or_2(text):
     code, err = _validate_bytes(text.encode("utf-8", "surrogatepass"))
     assert code in (0, 2), err
     assert "Traceback" not in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("text", ["1e3", "0o17", "0x1F", "8.10", "yes", "2001-02-03", "~", "true", "+12", ".5", "1_000"])
+def test_saved_answers_read_back_as_written(secret_env, text):
+    from wbinstall.answers.dump import dump
+
+    loaded = answers.parse(VALID.replace("bucket: wandb-bucket", f"bucket: '{text}'"))
+    again = answers.parse(dump(loaded.answers))
+    assert again.answers.storage.bucket == text

@@ -233,3 +233,22 @@ class _LineMark:
 
     def __init__(self, line: int) -> None:
         self.line, self.column = line - 1, 0
+
+
+class _CoreSafeDumper(yaml.SafeDumper):
+    """PyYAML's SafeDumper quotes text that YAML 1.1 would type (yes, 8.0); this also quotes
+    text the 1.2 core schema types differently (1e3, 0o17), so a saved file reads back as written."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        node = super().represent_str(data)
+        if node.style is None and _CoreResolver().resolve(ScalarNode, data, (True, False)) != "tag:yaml.org,2002:str":
+            node.style = "'"
+        return node
+
+
+_CoreSafeDumper.add_representer(str, _CoreSafeDumper.represent_str)
+
+
+def dump(data: Any, **options: Any) -> str:
+    """YAML text that `read` turns back into `data` (text stays text)."""
+    return yaml.dump(data, Dumper=_CoreSafeDumper, **options)
