@@ -117,11 +117,14 @@ def with_mysql(extra: str) -> str:
     (lambda t: t + "checks: {skip: [{id: tls.certificate, reason: 2026}]}\n", "checks.skip[0].reason", 15,
      "must be text, not the number 2026"),
     (lambda t: t.replace("host: wandb.example.com", "host: 123"), "host", 5, "must be text, not the number 123"),
+    (lambda t: t.replace("password: {env: WB_TEST_MYSQL_PASSWORD}", "password: 918273"), "mysql.password", 10,
+     "must be {env: VARIABLE} or {file: PATH} (or quoted text), not a number"),
 ])
 def test_each_field_takes_only_its_own_type(secret_env, edit, path, line, message):
     p = only(edit(VALID))
     assert (p.path, p.line) == (path, line), p.format()
     assert message in p.message, p.message
+    assert "918273" not in p.message  # a secret's value is never echoed
 
 
 @pytest.mark.parametrize(("edit", "check"), [

@@ -154,6 +154,11 @@ def _problem(err: Any, data: Any, where: positions.Positions) -> Problem:
         line, column = where.of_value(loc[:-1]) or (None, None)
         return Problem(fields.dotted(loc), "is required", line, column)
     line, column = where.of_value(loc) or (None, None)
+    if kind in ("model_type", "dict_type") and loc in fields.secret_paths(Answers):
+        got = {bool: "a boolean", int: "a number", float: "a number", list: "a list"}.get(type(err.get("input")),
+                                                                                         "a " + type(err.get("input")).__name__)
+        return Problem(fields.dotted(loc), f"must be {{env: VARIABLE}} or {{file: PATH}} (or quoted text), not {got}",
+                       line, column)
     if kind in _TYPE_ERRORS and not _is_secret(loc):
         return Problem(fields.dotted(loc), _wrong_type(kind, err.get("input"), where.texts.get(loc)), line, column)
     message = err["msg"].removeprefix("Value error, ")
