@@ -9,10 +9,10 @@ import socket
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 import yaml
 from dnslib import RCODE
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
+from pydantic import ValidationError
 
 from sandbox.procs import free_port
 from tests.checks.support import make_answers, probe_context, run_checks
