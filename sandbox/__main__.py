@@ -41,6 +41,7 @@ def running(directory: Path):
     from sandbox.dns import SandboxDNS
     from sandbox.kube.cluster import ADMIN_CONTEXT, KubeCluster
     from sandbox.kube.ingress_standin import CLASS_NAME
+    from sandbox.license import valid_license
     from sandbox.s3 import ACCESS_KEY, REGION, SECRET_KEY, SandboxS3, wandb_cors_rules
     from sandbox.tls import SandboxCA, start_tls_listener
 
@@ -67,7 +68,7 @@ def running(directory: Path):
             "environment": "test",
             "cloud": "aws",
             "host": HOST,
-            "license": {"file": _secret_file(directory, "license.txt", "sandbox-license")},
+            "license": {"file": _secret_file(directory, "license.txt", valid_license())},
             "kubernetes": {"kubeconfig": str(cluster.kubeconfig), "context": ADMIN_CONTEXT, "namespace": NAMESPACE},
             "ingress": {"class": CLASS_NAME},
             "mysql": {"host": mysql.host, "port": mysql.port, "database": mm.DEFAULT_DATABASE, "user": mm.DEFAULT_USER,

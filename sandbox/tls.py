@@ -18,6 +18,7 @@ What each scenario makes an OpenSSL client (Python `ssl`) report, against Sandbo
     self_signed           verify_code 18 (self-signed certificate)
     private_ca            verify_code 20 (unable to get local issuer) unless its ca_bundle is trusted
     missing_intermediate  verify_code 20 (leaf served without the intermediate)
+    expired_intermediate  verify_code 10 (a valid leaf, served with an intermediate that expired)
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ SCENARIOS = (
     "self_signed",
     "private_ca",
     "missing_intermediate",
+    "expired_intermediate",
 )
 
 
@@ -156,6 +158,51 @@ class SandboxCA:
             not_after=now + dt.timedelta(days=365),
         )
         return CertPair([leaf.cert_chain_pems[0].bytes()], leaf.private_key_pem.bytes())
+
+    def issue_under_expired_intermediate(self, *names: str) -> CertPair:
+        """A valid leaf for `names` signed by a second intermediate of the root that expired two days
+        ago (served: leaf + that intermediate): the leaf's own dates are fine."""
+        now = _now()
+        root_key = serialization.load_pem_private_key(self.root.private_key_pem.bytes(), password=None)
+        root_cert = x509.load_pem_x509_certificate(self.root.cert_pem.bytes())
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wbinstall sandbox"),
+                             x509.NameAttribute(NameOID.COMMON_NAME, "Sandbox Expired Intermediate CA")])
+        ca_cert = (
+            x509.CertificateBuilder()
+            .subject_name(ca_name)
+            .issuer_name(root_cert.subject)
+            .public_key(ca_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=400))
+            .not_valid_after(now - dt.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                         crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_cert.public_key()), critical=False)
+            .sign(root_key, hashes.SHA256())
+        )
+        key = ec.generate_private_key(ec.SECP256R1())
+        leaf = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .issuer_name(ca_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=200))
+            .add_extension(x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+        return CertPair([leaf.public_bytes(serialization.Encoding.PEM), ca_cert.public_bytes(serialization.Encoding.PEM)],
+                        key_pem)
 
     def server_context(self, pair: CertPair) -> ssl.SSLContext:
         """A server-side SSLContext presenting `pair` (for MySQL TLS and the like)."""
@@ -313,6 +360,8 @@ def scenario_pair(ca: SandboxCA, scenario: str, server_name: str) -> tuple[CertP
     if scenario == "missing_intermediate":
         full = ca.issue(server_name)
         return CertPair(full.chain_pem[:1], full.key_pem), ca.bundle_path
+    if scenario == "expired_intermediate":
+        return ca.issue_under_expired_intermediate(server_name), ca.bundle_path
     raise ValueError(f"unknown TLS scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
 
 

@@ -49,6 +49,7 @@ class EnvironmentScreen(ChoiceScreen):
     INTRO = "Is this a test / dev deployment or production? Production sizing is larger."
     OPTIONS = tuple((e, sizing.ENVIRONMENT_NAMES[e]) for e in ENVIRONMENTS)
     OWNS = (("environment",), ("license",))
+    NEEDS = (("license",),)  # license.valid waits for a license to read
 
     def compose_form(self) -> ComposeResult:
         yield from super().compose_form()

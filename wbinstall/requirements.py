@@ -1,6 +1,8 @@
 """Typed view of assets/requirements.yaml: the numbers every check and recommendation uses."""
 
 from functools import cache
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from wbinstall import data
@@ -11,8 +13,23 @@ class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class VersionAdvice(_Data):
+    """Newer advice than the floor: a version under min_version passes with a warning."""
+
+    id: str
+    min_version: str = Field(alias="minVersion")
+    says: str
+    source: str
+    date: str  # when the advice was read from its source (YYYY-MM-DD)
+    applies_to: Literal["kubernetes", "mysql", "aurora"] = Field(default="kubernetes", alias="appliesTo")
+
+    def cited(self) -> str:
+        return f"{self.says} (source: {self.source}, read {self.date})"
+
+
 class KubernetesReq(_Data):
     min_version: str = Field(alias="minVersion")
+    advice: tuple[VersionAdvice, ...] = ()
     architectures: tuple[str, ...]
     needs: tuple[str, ...]
 
@@ -30,6 +47,8 @@ class Advice(_Data):
 class MysqlReq(_Data):
     min_version: str = Field(alias="minVersion")
     first_ga: str = Field(alias="firstGa")
+    newest_stated_series: str = Field(alias="newestStatedSeries")
+    advice: tuple[VersionAdvice, ...] = ()
     database: MysqlDatabaseReq
     settings: dict[str, str | int]
     operations: tuple[Advice, ...]
@@ -56,6 +75,10 @@ class TlsReq(_Data):
 class NetworkReq(_Data):
     dns_record: str = Field(alias="dnsRecord")
     tls: TlsReq
+
+
+class LicenseReq(_Data):
+    expiry_warning_days: int = Field(alias="expiryWarningDays")
 
 
 class NodeSize(_Data):
@@ -97,6 +120,7 @@ class Requirements(_Data):
     mysql: MysqlReq
     object_storage: ObjectStorageReq = Field(alias="objectStorage")
     network: NetworkReq
+    license: LicenseReq
     sizing: dict[Workload, dict[Environment, SizingRow]]
     clouds: dict[Cloud, CloudData]
 

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 CLUSTER_SCOPED = ("/apis/rbac.authorization.k8s.io/v1/clusterroles/wandb-manager-role",
                   "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/wandb-manager-rolebinding")
 # Checks that need servers these tests do not start (the CLI tests skip them in the answers).
-NOT_KUBE_CHECKS = ("mysql.connect", "mysql.version", "mysql.settings", "mysql.charset", "mysql.grants",
+NOT_KUBE_CHECKS = ("license.valid", "mysql.connect", "mysql.version", "mysql.settings", "mysql.charset", "mysql.grants",
                    "mysql.operations", "storage.access", "storage.presign", "storage.cors", "dns.a-record",
                    "tls.certificate")
 

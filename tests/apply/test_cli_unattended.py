@@ -78,7 +78,7 @@ def test_checks_skipped_in_the_answers_are_honoured(sandbox_kube, sandbox_kube_n
 
     assert r.returncode == 0, r.stdout + r.stderr
     assert "skipped: not under test here" in r.stdout
-    assert "11 skipped" in r.stdout
+    assert f"{len(NOT_KUBE_CHECKS)} skipped" in r.stdout
 
 
 def test_dry_run_prints_the_diff_and_changes_nothing(sandbox_kube, sandbox_kube_namespace, tmp_path):

@@ -73,6 +73,13 @@ def judge(seen: Lookup, balancer: IngressAddress):
         (lookup("unreachable", detail="10.0.0.2:53 Connection refused"), UNKNOWN, "fail", "Connection refused"),
         (lookup("error", detail="checks.dns.nameservers: 'dns.example' is not IP or IP:PORT"), UNKNOWN, "fail",
          "is not IP or IP:PORT"),
+        # CNAME loops: named, not "could not ask a resolver".
+        (lookup("cname-loop", cname_chain=(f"{HOST} -> a.example.com", f"a.example.com -> {HOST}")), lb(NGINX), "fail",
+         f"the CNAME records of {HOST} form a loop: {HOST} -> a.example.com -> {HOST}"),
+        (lookup("cname-loop", cname_chain=(f"{HOST} -> {HOST}",)), UNKNOWN, "fail", f"loop: {HOST} -> {HOST}"),
+        (lookup("cname-loop", cname_chain=(f"{HOST} -> a.example.com", "a.example.com -> b.example.com",
+                                           "b.example.com -> a.example.com")), lb(ELB), "fail",
+         f"loop: {HOST} -> a.example.com -> b.example.com -> a.example.com"),
     ],
 )
 def test_a_record_judged_from_lookup_and_balancer(seen, balancer, status, summary_has):
@@ -134,3 +141,15 @@ def test_balancer_name_resolution_is_in_the_evidence():
 def test_cname_chain_matching_is_case_insensitive():
     result = judge(answer("52.1.2.3", chain=(f"{HOST} -> {ELB_NAME.upper()}",)), lb(ELB))
     assert result.status == "pass"
+
+
+def test_a_cname_loop_remedy_breaks_it_at_the_host():
+    seen = lookup("cname-loop", cname_chain=(f"{HOST} -> a.example.com", "a.example.com -> b.example.com",
+                                              f"b.example.com -> {HOST}"))
+    result = judge(seen, lb(NGINX))
+    assert "Break the loop" in result.remedy and "nameservers" not in result.remedy
+    assert f"{HOST}. 300 IN A 203.0.113.10" in result.remedy
+    assert "(a.example.com, b.example.com)" in result.remedy
+    assert f"CNAME loop: {HOST} -> a.example.com -> b.example.com -> {HOST}" in result.evidence
+    result = judge(seen, lb(ELB))
+    assert f"{HOST}. 300 IN CNAME {ELB_NAME}." in result.remedy

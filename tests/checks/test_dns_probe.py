@@ -12,6 +12,7 @@ import pytest
 import yaml
 from dnslib import RCODE
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
+from pydantic import ValidationError
 
 from sandbox.procs import free_port
 from tests.checks.support import make_answers, probe_context, run_checks
@@ -117,6 +118,20 @@ def test_missing_name_is_nxdomain(sandbox_dns):
     assert seen.outcome == "nxdomain"
 
 
+@pytest.mark.parametrize("aliases", [
+    ["edge.sandbox.test", "lb.sandbox.test", HOST],  # back to the host
+    [HOST],  # the host is its own alias
+    ["edge.sandbox.test", "lb.sandbox.test", "edge.sandbox.test"],  # a loop further down
+])
+def test_cname_loop_is_detected_and_named(sandbox_dns, aliases):
+    names = [HOST, *aliases]
+    for alias, target in zip(names, names[1:]):
+        sandbox_dns.set_cname(alias, target)
+    seen = lookup(probe_context(answers_for([ns(sandbox_dns)])), HOST, "A")
+    assert seen.outcome == "cname-loop"
+    assert seen.cname_chain == tuple(f"{a} -> {t}" for a, t in zip(names, names[1:]))
+
+
 def test_cname_to_a_missing_name_is_nxdomain_with_the_chain(sandbox_dns):
     sandbox_dns.set_cname(HOST, "deleted-lb.sandbox.test")
     seen = gather_dns(probe_context(answers_for([ns(sandbox_dns)])))
@@ -155,8 +170,17 @@ def test_second_resolver_answers_when_the_first_is_silent(silent_port, sandbox_d
     assert (seen.outcome, seen.addresses) == ("answer", ("127.0.0.7",))
 
 
-def test_nameserver_that_is_not_an_address_is_reported():
-    seen = lookup(probe_context(answers_for(["dns.example.com"])), HOST, "A")
+def test_nameserver_that_is_not_an_address_is_refused_by_the_model():
+    with pytest.raises(ValidationError, match="not an IP address"):
+        answers_for(["dns.example.com"])
+
+
+def test_nameserver_that_is_not_an_address_is_reported_by_the_probe():
+    # Answers built without validation (model_copy) still get a result, never a crash.
+    answers = answers_for([])
+    answers = answers.model_copy(update={"checks": answers.checks.model_copy(
+        update={"dns": answers.checks.dns.model_copy(update={"nameservers": ["dns.example.com"]})})})
+    seen = lookup(probe_context(answers), HOST, "A")
     assert seen.outcome == "error"
     assert "'dns.example.com' is not IP or IP:PORT" in seen.detail
 

@@ -153,24 +153,37 @@ def test_connect_as_anonymous_fails():
 # ----- k8s.version -------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("git", "major", "minor", "status", "shown"), [
-    ("v1.29.4-eks-036c24b", "1", "29+", "pass", "1.29.4"),
-    ("v1.30.2-gke.1587003", "1", "30", "pass", "1.30.2"),
-    ("v1.29.7", "1", "29", "pass", "1.29.7"),
-    ("v1.29.8+f10c92d", "1", "29", "pass", "1.29.8"),
-    ("v1.30.4+rke2r1", "1", "30", "pass", "1.30.4"),
+    # 1.29-1.33 meet the reference architecture's floor; W&B's current docs ask for 1.34: warn.
+    ("v1.29.4-eks-036c24b", "1", "29+", "warn", "1.29.4 meets the minimum 1.29; W&B's current docs ask for "
+                                                "Kubernetes 1.34"),
+    ("v1.30.2-gke.1587003", "1", "30", "warn", "1.30.2"),
+    ("v1.29.7", "1", "29", "warn", "1.29.7"),
+    ("v1.29.8+f10c92d", "1", "29", "warn", "1.29.8"),
+    ("v1.30.4+rke2r1", "1", "30", "warn", "1.30.4"),
+    ("v1.33.5", "1", "33", "warn", "1.33.5"),
+    ("v1.34.1-eks-113cf36", "1", "34+", "pass", "1.34.1 meets the minimum 1.29"),
+    ("v1.35.4", "1", "35", "pass", "1.35.4"),
     ("v1.28.9+k3s1", "1", "28", "fail", "1.28.9"),
     ("v1.28.15", "1", "28", "fail", "1.28.15"),
     ("v1.27.16+03a907c", "1", "27", "fail", "1.27.16"),
     ("v1.31.0-rc.1", "1", "31", "warn", "1.31.0-rc.1"),
-    ("v0.0.0-master+$Format:%H$", "1", "29+", "pass", "1.29"),
+    ("v0.0.0-master+$Format:%H$", "1", "29+", "warn", "1.29"),
     ("v0.0.0-master+$Format:%H$", "", "", "warn", None),
 ])
 def test_version_against_the_minimum(git, major, minor, status, shown):
     r = run(judge.judge_version, kube(version=ServerVersion(git, major, minor)))
     assert r.status == status
-    assert r.evidence == (f"gitVersion {git!r} (major {major!r}, minor {minor!r})",)
+    assert r.evidence[0] == f"gitVersion {git!r} (major {major!r}, minor {minor!r})"
     if shown:
         assert shown in r.summary
+
+
+def test_newer_advice_warns_with_its_source_and_date_and_a_remedy():
+    r = run(judge.judge_version, kube(version=ServerVersion("v1.31.2-eks-7f9249a", "1", "31+")))
+    assert r.status == "warn"
+    assert r.evidence[1].startswith("advice: W&B's current docs ask for Kubernetes 1.34 or newer (source: ")
+    assert "self-managed-version-requirements.mdx" in r.evidence[1] and "read 2026-" in r.evidence[1]
+    assert "1.31 -> 1.32 -> 1.33 -> 1.34" in (r.remedy or "")
 
 
 def test_old_version_remedy_walks_minor_versions_and_names_the_managed_service():

@@ -39,11 +39,18 @@ def user_with(grants, databases=(DEFAULT_DATABASE,)):
 
 # ---- the whole set passes on a server set up as W&B documents ------------------------------
 
-def test_a_tuned_mysql_8_passes_every_check(sandbox_mysql):
-    results = check(sandbox_mysql("mysql-8.0.36", variables=WANDB_RECOMMENDED))
+def test_a_tuned_mysql_8_4_passes_every_check(sandbox_mysql):
+    results = check(sandbox_mysql("mysql-8.4.8", variables=WANDB_RECOMMENDED))
     assert statuses(results) == {i: "pass" for i in MYSQL_IDS}
-    assert "MySQL Community Server 8.0.36" in results["mysql.version"].summary
-    assert "VERSION(): 8.0.36" in results["mysql.version"].evidence
+
+
+def test_a_tuned_mysql_8_0_meets_the_floor_and_warns_with_the_newer_advice(sandbox_mysql):
+    results = check(sandbox_mysql("mysql-8.0.36", variables=WANDB_RECOMMENDED))
+    assert statuses(results) == {i: "warn" if i == "mysql.version" else "pass" for i in MYSQL_IDS}
+    version = results["mysql.version"]
+    assert version.summary.startswith("MySQL Community Server 8.0.36 meets the minimum 8.0.11 (GA); MySQL 8.0 "
+                                      "reached end of life in April 2026")
+    assert "VERSION(): 8.0.36" in version.evidence
 
 
 def test_a_tuned_mysql_8_4_passes(sandbox_mysql):
@@ -58,8 +65,8 @@ def test_a_tuned_mysql_8_4_passes(sandbox_mysql):
     "preset_name, status, words",
     [
         ("aurora-3.05.2", "pass", "Amazon Aurora MySQL 3.05.2 (MySQL 8.0.32)"),
-        ("cloudsql-8.0.31", "pass", "Google Cloud SQL for MySQL 8.0.31"),
-        ("percona-8.0.36-28", "pass", "Percona Server for MySQL 8.0.36"),
+        ("cloudsql-8.0.31", "warn", "Google Cloud SQL for MySQL 8.0.31 meets the minimum"),
+        ("percona-8.0.36-28", "warn", "Percona Server for MySQL 8.0.36 meets the minimum"),
         ("mysql-5.7.44", "fail", "MySQL 5.7 is not supported"),
         ("mysql-8.0.4-rc", "fail", "milestone / release-candidate"),
         ("tidb-7.5.0", "fail", "TiDB, not MySQL"),
@@ -201,7 +208,7 @@ def test_database_the_user_may_not_open(sandbox_mysql):
 
 
 def test_tls_with_the_ca_file_connects_and_says_so(sandbox_mysql, sandbox_ca):
-    db = sandbox_mysql("mysql-8.0.36", tls=True, variables=WANDB_RECOMMENDED)
+    db = sandbox_mysql("mysql-8.4.8", tls=True, variables=WANDB_RECOMMENDED)
     results = check(db, tls=True, caFile=str(sandbox_ca.bundle_path))
     assert statuses(results) == {i: "pass" for i in MYSQL_IDS}
     assert results["mysql.connect"].evidence[0].startswith("TLS: TLSv1.")
@@ -327,7 +334,7 @@ def test_a_session_cut_after_login_warns_and_the_checks_without_facts_say_so(san
         proxy.close()
     assert results["mysql.connect"].status == "warn"
     assert any("connection lost during SHOW GLOBAL VARIABLES" in e for e in results["mysql.connect"].evidence)
-    assert results["mysql.version"].status == "pass"  # read before the cut
+    assert results["mysql.version"].status == "warn" and "meets the minimum" in results["mysql.version"].summary  # read before the cut
     assert results["mysql.settings"].status == "warn" and "could not read" in results["mysql.settings"].summary
     assert results["mysql.charset"].status == "warn"
     assert results["mysql.grants"].status == "warn"

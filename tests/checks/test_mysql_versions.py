@@ -90,8 +90,9 @@ def test_identify_names_the_product(version, comment, kwargs, expected):
 
 # version, comment, kwargs, status, words the summary must contain
 VERDICTS = [
-    ("8.0.36", COMMUNITY, {}, "pass", ["MySQL Community Server 8.0.36"]),
-    ("8.0.11", COMMUNITY, {}, "pass", ["8.0.11"]),
+    # 8.0.x meets the reference architecture's floor (8.0.11 GA) but not W&B's newer advice: warn.
+    ("8.0.36", COMMUNITY, {}, "warn", ["MySQL Community Server 8.0.36 meets the minimum 8.0.11", "MySQL 8.4.x"]),
+    ("8.0.11", COMMUNITY, {}, "warn", ["8.0.11", "MySQL 8.4.x", "at least MySQL 8.0.32"]),
     ("8.0.4-rc", "MySQL Community Server (GPL)", {}, "fail", ["milestone", "release-candidate", "8.0.11"]),
     ("8.0.0-dmr", "MySQL Community Server (GPL)", {}, "fail", ["milestone"]),
     ("8.0.3-rc-log", "MySQL Community Server (GPL)", {}, "fail", ["milestone"]),
@@ -99,13 +100,20 @@ VERDICTS = [
     ("5.7.44-log", "MySQL Community Server (GPL)", {}, "fail", ["MySQL 5.7 is not supported", "8.0.11"]),
     ("5.6.51", "MySQL Community Server (GPL)", {}, "fail", ["MySQL 5.6 is not supported"]),
     ("8.4.3", COMMUNITY, {}, "pass", ["8.4.3"]),
+    ("8.4.0", COMMUNITY, {}, "pass", ["8.4.0"]),
     ("9.1.0", COMMUNITY, {}, "warn", ["no statement", "9.x"]),
-    ("8.0.36-0ubuntu0.22.04.1", "(Ubuntu)", {}, "pass", ["MySQL 8.0.36 (Ubuntu package)"]),
+    ("8.0.36-0ubuntu0.22.04.1", "(Ubuntu)", {}, "warn", ["MySQL 8.0.36 (Ubuntu package)", "8.4.x"]),
+    # Aurora MySQL 3 (8.0-compatible) stays supported: only the aurora_version advice applies.
     ("8.0.32", "Source distribution", {"aurora": "3.05.2"}, "pass", ["Amazon Aurora MySQL 3.05.2 (MySQL 8.0.32)"]),
+    ("8.0.28", "Source distribution", {"aurora": "3.04.1"}, "warn", ["Amazon Aurora MySQL 3.04.1",
+                                                                    "at least Aurora MySQL 3.05.2"]),
     ("5.7.12", "MySQL Community Server (GPL)", {"aurora": "2.11.2"}, "fail", ["5.7", "Aurora MySQL 2.11.2"]),
-    ("8.0.31-google", "(Google)", {}, "pass", ["Cloud SQL"]),
-    ("8.0.21", "Source distribution", {"host": "wandb-db.mysql.database.azure.com"}, "pass", ["Azure Database for MySQL"]),
-    ("8.0.36-28", "Percona Server (GPL), Release 28, Revision 47601f19", {}, "pass", ["Percona Server"]),
+    ("8.0.31-google", "(Google)", {}, "warn", ["Cloud SQL", "8.4.x", "at least MySQL 8.0.32"]),
+    ("8.4.5-google", "(Google)", {}, "pass", ["Cloud SQL"]),
+    ("8.0.21", "Source distribution", {"host": "wandb-db.mysql.database.azure.com"}, "warn",
+     ["Azure Database for MySQL", "8.0.32"]),
+    ("8.0.36-28", "Percona Server (GPL), Release 28, Revision 47601f19", {}, "warn", ["Percona Server", "8.4.x"]),
+    ("8.4.4-4", "Percona Server (GPL), Release 4, Revision 1234567", {}, "pass", ["Percona Server"]),
     ("8.0.35-27.1", "Percona XtraDB Cluster (GPL), Release rel27, Revision 2f8eed8, WSREP version 26.1.4.3", {},
      "warn", ["multi-master"]),
     ("8.0.36-debug", COMMUNITY, {}, "warn", ["debug build"]),
@@ -154,3 +162,23 @@ def test_minimum_comes_from_the_requirements_data():
 def test_no_version_reported_is_a_warning_not_a_crash():
     result = judge.version({"mysql": MysqlFacts("x:3306")}, inputs(make_answers()))
     assert result.status == "warn"
+
+
+def test_newer_advice_is_cited_with_its_source_and_date_and_does_not_block():
+    result = version_result("8.0.36", COMMUNITY)
+    advice = [e for e in result.evidence if e.startswith("advice: ")]
+    assert len(advice) == 1 and "self-managed-mysql-eol-upgrade.mdx" in advice[0] and "read 2026-" in advice[0]
+    assert "April 2026" in result.summary
+    assert "does not block" in result.remedy and "8.4.0" in result.remedy
+
+
+def test_the_advice_is_data():
+    from dataclasses import replace as dc_replace
+
+    base = inputs(make_answers())
+    mysql = base.requirements.mysql.model_copy(update={"advice": (), "newest_stated_series": "9.1"})
+    req = base.requirements.model_copy(update={"mysql": mysql})
+    facts = MysqlFacts("x:3306", version="9.1.0", version_comment=COMMUNITY)
+    assert judge.version({"mysql": facts}, dc_replace(base, requirements=req)).status == "pass"
+    facts = MysqlFacts("x:3306", version="8.0.36", version_comment=COMMUNITY)
+    assert judge.version({"mysql": facts}, dc_replace(base, requirements=req)).status == "pass"

@@ -58,6 +58,8 @@ EXPIRED = cert(left=-dt.timedelta(days=3), age=dt.timedelta(days=90))
 JUST_EXPIRED = cert(left=-dt.timedelta(seconds=1), age=dt.timedelta(days=90))
 NOT_YET = cert(left=dt.timedelta(days=90), age=-dt.timedelta(days=2))
 OTHER_HOST = cert(names=("other.example.com",))
+EXPIRED_R11 = cert(LE_R11, LE_ROOT, (), left=-dt.timedelta(days=10), age=dt.timedelta(days=900), is_ca=True, sha="r11-old")
+FUTURE_R11 = cert(LE_R11, LE_ROOT, (), left=dt.timedelta(days=900), age=-dt.timedelta(days=10), is_ca=True, sha="r11-new")
 BUNDLE = "system+caBundle"
 
 CASES = [
@@ -80,8 +82,13 @@ CASES = [
      "fail", f"certificate is for *.{HOST}, not {HOST}"),
     ("no SANs at all (CN only)", facts((cert(names=()), R11), refused(62, "Hostname mismatch")), "fail",
      "no DNS names (no subjectAltName)"),
-    ("self-signed, not trusted", facts((SELF,), refused(18, "self-signed certificate")), "warn",
-     "self-signed certificate: not recommended"),
+    # Untrusted is a failure, self-signed or not; trusted through the caBundle it is a warning.
+    ("self-signed, not trusted", facts((SELF,), refused(18, "self-signed certificate")), "fail",
+     "self-signed certificate not trusted: the system trust store does not trust it and no checks.tls.caBundle "
+     "is given"),
+    ("self-signed, trusted by neither store", facts((SELF,), refused(18, "self-signed certificate"),
+                                                    refused(18, "self-signed certificate", BUNDLE)), "fail",
+     "self-signed certificate not trusted: neither the system trust store nor checks.tls.caBundle trusts it"),
     ("self-signed, trusted with the caBundle", facts((SELF,), refused(18, "self-signed certificate"), ok(SELF, trust=BUNDLE)),
      "warn", "self-signed certificate: not recommended"),
     ("private CA trusted with the caBundle", facts((CORP_LEAF,), refused(20, "unable to get local issuer certificate"),
@@ -92,7 +99,19 @@ CASES = [
                                                  ok(CORP_LEAF, CORP_ROOT, trust=BUNDLE)), "warn",
      "not recommended; certificate expires on"),
     ("server sends its private root", facts((CORP_LEAF, CORP_ROOT), refused(19, "self-signed certificate in certificate chain")),
-     "warn", f"the server sends its root ({CORP_CA})"),
+     "fail", f"certificate from a private CA not trusted: the server sends its root ({CORP_CA})"),
+    ("server sends its private root, trusted with the caBundle",
+     facts((CORP_LEAF, CORP_ROOT), refused(19, "self-signed certificate in certificate chain"),
+           ok(CORP_LEAF, CORP_ROOT, trust=BUNDLE)), "warn", f"certificate from a private CA ({CORP_CA})"),
+    # A certificate other than the leaf is wrong: it is named, with its place and its own dates.
+    ("expired intermediate", facts((LEAF, EXPIRED_R11), refused(10, "certificate has expired")), "fail",
+     f"the intermediate certificate {LE_R11} (certificate 2 of 2 the server sends) expired on 2026-11-18 12:00 UTC; "
+     "the leaf is valid until 2027-01-27 12:00 UTC"),
+    ("intermediate not yet valid", facts((LEAF, FUTURE_R11), refused(9, "certificate is not yet valid")), "fail",
+     f"the intermediate certificate {LE_R11} (certificate 2 of 2 the server sends) is not valid before "
+     "2026-12-08 12:00 UTC"),
+    ("expired root the server does not send", facts((LEAF, R11), refused(10, "certificate has expired")), "fail",
+     "a CA certificate in the trust path (not one the server sends) has expired"),
     ("unknown issuer, leaf only, no caBundle", facts((CORP_LEAF,), refused(20, "unable to get local issuer certificate")),
      "fail", f"certificate not trusted (20 unable to get local issuer certificate): the server sends only its own "
              f"certificate, issued by {CORP_CA}, which the system trust store does not know"),
@@ -162,8 +181,21 @@ def test_hostname_remedy_names_the_host_and_its_wildcard():
 
 
 def test_a_warning_alongside_a_failure_stays_in_the_evidence():
-    f = facts((cert(issuer=f"CN={HOST}", self_signed=True, left=-dt.timedelta(days=1)),), refused(18, "self-signed certificate"))
-    assert "also: self-signed certificate: not recommended" in judge(f).evidence
+    expired_self = cert(issuer=f"CN={HOST}", self_signed=True, left=-dt.timedelta(days=1))
+    f = facts((expired_self,), refused(18, "self-signed certificate"),
+              refused(10, "certificate has expired", BUNDLE))  # trusted by the caBundle, but expired
+    result = judge(f)
+    assert result.status == "fail" and result.summary.startswith("certificate expired on")
+    assert "also: self-signed certificate: not recommended" in result.evidence
+
+
+def test_an_expired_intermediate_is_named_in_the_evidence_and_the_remedy():
+    result = judge(facts((cert(ca_issuers=("http://r11.i.lencr.org/",)), EXPIRED_R11), refused(10, "certificate has expired")))
+    assert f"certificate 2 (intermediate): subject {LE_R11}, issuer {LE_ROOT}, notBefore 2024-06-11 12:00 UTC, " \
+           "notAfter 2026-11-18 12:00 UTC (expired 10 days ago)" in result.evidence
+    assert f"Replace the expired intermediate {LE_R11}" in result.remedy
+    assert "published at http://r11.i.lencr.org/" in result.remedy and "The leaf itself need not change" in result.remedy
+    assert "Renew the certificate for" not in result.remedy  # the leaf is fine
 
 
 def test_verification_outcomes_are_in_the_evidence():

@@ -117,10 +117,31 @@ def test_certificate_for_another_host_fails(public_trust, sandbox_tls):
     assert (result.status, result.summary) == ("fail", f"certificate is for other.sandbox.test, not {HOST}")
 
 
-def test_self_signed_certificate_warns_not_recommended(public_trust, sandbox_tls):
+def test_untrusted_self_signed_certificate_fails(public_trust, sandbox_tls):
     result = check(sandbox_tls["self_signed"].port)
-    assert (result.status, result.summary) == ("warn", "self-signed certificate: not recommended")
+    assert (result.status, result.summary) == ("fail", "self-signed certificate not trusted: the system trust store "
+                                                       "does not trust it and no checks.tls.caBundle is given")
     assert f"issuer: CN={HOST}" in result.evidence
+    assert "checks.tls.caBundle to this certificate's own PEM file" in result.remedy
+
+
+def test_self_signed_certificate_with_an_unrelated_cabundle_fails(public_trust, sandbox_tls, sandbox_ca):
+    result = check(sandbox_tls["self_signed"].port, ca_bundle=sandbox_ca.private_bundle_path)
+    assert result.status == "fail"
+    assert "neither the system trust store nor checks.tls.caBundle trusts it" in result.summary
+
+
+def test_expired_intermediate_is_named_not_the_leaf(public_trust, sandbox_tls):
+    listener = sandbox_tls["expired_intermediate"]
+    result = check(listener.port)
+    assert result.status == "fail", result
+    assert result.summary.startswith("the intermediate certificate CN=Sandbox Expired Intermediate CA,"
+                                     "O=wbinstall sandbox (certificate 2 of 2 the server sends) expired on ")
+    assert f"the leaf is valid until {listener.facts.not_after:%Y-%m-%d %H:%M} UTC" in result.summary
+    assert any(e.startswith("certificate 2 (intermediate): subject CN=Sandbox Expired Intermediate CA") and
+               e.endswith("ago)") for e in result.evidence)
+    assert any(e.endswith("refused, 10 certificate has expired") for e in result.evidence)
+    assert "Replace the expired intermediate" in result.remedy
 
 
 def test_self_signed_certificate_given_as_cabundle_still_warns(public_trust, sandbox_tls):
@@ -247,6 +268,10 @@ def test_address_forms_refused(address):
 
 
 def test_bad_address_is_reported_not_raised():
-    facts = gather(probe_context(make_answers(checks={"tls": {"address": "lb.example.com:https"}})))
+    # The model refuses it at load time; answers built without validation still get a result.
+    answers = make_answers()
+    answers = answers.model_copy(update={"checks": answers.checks.model_copy(
+        update={"tls": answers.checks.tls.model_copy(update={"address": "lb.example.com:https"})})})
+    facts = gather(probe_context(answers))
     assert facts.error.kind == "unreachable" and "is not HOST:PORT" in facts.error.message
     assert facts.now <= dt.datetime.now(dt.timezone.utc)

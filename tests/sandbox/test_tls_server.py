@@ -59,7 +59,8 @@ def test_expiring_soon_verifies_but_ends_within_ten_days(sandbox_tls, sandbox_ca
 
 @pytest.mark.parametrize(
     ("scenario", "code"),
-    [("expired", 10), ("wrong_host", 62), ("self_signed", 18), ("private_ca", 20), ("missing_intermediate", 20)],
+    [("expired", 10), ("wrong_host", 62), ("self_signed", 18), ("private_ca", 20), ("missing_intermediate", 20),
+     ("expired_intermediate", 10)],
 )
 def test_defect_is_reported_with_openssl_verify_code(sandbox_tls, sandbox_ca, scenario, code):
     assert verify_code(sandbox_tls[scenario], sandbox_ca.bundle_path) == code

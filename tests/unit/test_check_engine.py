@@ -67,6 +67,37 @@ def test_a_dependent_check_is_skipped_with_the_cause(fake_area):
     assert set(results) == {"t.version", "t.after-version"}  # dependencies run, but are not shown
 
 
+def test_a_selected_check_blocked_by_a_failed_dependency_brings_that_result(fake_area):
+    # Only the dependent is asked for; its dependency failed: the report shows why, and a
+    # failure is in the list (so `check` exits 1), in the stable id order.
+    results = engine.run(make_answers(), make_secrets(), None, only=["t.after-version"])
+    assert [(r.id, r.status) for r in results] == [("t.version", "fail"), ("t.after-version", "skip")]
+    assert results[0].summary == "too old" and results[0].evidence == ("8.0.36",)
+    assert "not run: t.version failed" in results[1].summary
+
+
+def test_a_failure_two_dependencies_up_is_shown_with_the_skip_between(fake_area, monkeypatch):
+    checks = dict(engine.CHECKS)
+    checks["t.connect"] = Check("t.connect", ("quick",), lambda f, i: failed("t.connect", "refused"))
+    monkeypatch.setattr(engine, "CHECKS", checks)
+    results = engine.run(make_answers(), make_secrets(), None, only=["t.after-version"])
+    assert [(r.id, r.status) for r in results] == [("t.connect", "fail"), ("t.version", "skip"),
+                                                   ("t.after-version", "skip")]
+
+
+def test_a_dependency_the_user_skipped_is_not_a_failure(fake_area, monkeypatch):
+    monkeypatch.setattr("wbinstall.answers.model.CHECK_IDS", engine.CHECK_IDS)
+    answers = make_answers(checks={"skip": [{"id": "t.version", "reason": "DBA signed off"}]})
+    results = engine.run(answers, make_secrets(), None, only=["t.after-version"])
+    assert [(r.id, r.status) for r in results] == [("t.after-version", "skip")]
+    assert "was skipped" in results[0].summary
+
+
+def test_a_passing_dependency_is_not_shown(fake_area):
+    results = engine.run(make_answers(), make_secrets(), None, only=["t.version"])
+    assert [r.id for r in results] == ["t.version"]
+
+
 def test_a_probe_that_ignores_its_deadline_becomes_a_timeout_result(fake_area):
     results = run(only=["t.stuck", "t.connect"], timeout=0.2)
     assert results["t.stuck"].status == "fail" and "no answer within 0.2 s" in results["t.stuck"].summary

@@ -108,3 +108,36 @@ def test_an_internal_error_is_logged_not_shown(write_answers, tmp_path, monkeypa
 def test_check_refuses_an_unknown_check_id(write_answers):
     r = wbinstall("check", "--answers", str(write_answers(VALID)), "--only", "k8s.verison", env_extra=SECRET_VALUES)
     assert r.returncode == 2 and "unknown check id k8s.verison" in r.stderr
+
+
+def _closed_kubeconfig(path):
+    """A kubeconfig whose API server port has nothing listening."""
+    import socket
+
+    with socket.socket() as sock:  # a port that was free a moment ago, now closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    path.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "gone",
+        "clusters": [{"name": "gone", "cluster": {"server": f"https://127.0.0.1:{port}", "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "u", "user": {"token": "not-a-secret-token"}}],
+        "contexts": [{"name": "gone", "context": {"cluster": "gone", "user": "u"}}],
+    }))
+    return path
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_check_only_a_dependent_whose_dependency_fails_exits_1_and_shows_the_cause(write_answers, tmp_path, output):
+    kubeconfig = _closed_kubeconfig(tmp_path / "kubeconfig")
+    text = VALID.replace("kubernetes: {namespace: wandb}", f"kubernetes: {{namespace: wandb, kubeconfig: {kubeconfig}}}")
+    r = wbinstall("check", "--answers", str(write_answers(text)), "--only", "k8s.arch", "--output", output,
+                  "--timeout", "5", env_extra=SECRET_VALUES)
+    assert r.returncode == 1, r.stdout + r.stderr
+    if output == "json":
+        data = json.loads(r.stdout)
+        assert [(x["id"], x["status"]) for x in data["results"]] == [("k8s.connect", "fail"), ("k8s.arch", "skip")]
+        assert data["counts"]["fail"] == 1
+    else:
+        lines = r.stdout.splitlines()
+        assert lines[0].startswith("FAIL  k8s.connect  ") and "Connection refused" in r.stdout
+        assert any(line.startswith("SKIP  k8s.arch     not run: k8s.connect failed") for line in lines)

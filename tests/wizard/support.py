@@ -28,6 +28,7 @@ checks:
 
 # One scripted outcome per check: pass, warn and fail all appear on the step panels.
 OUTCOMES: dict[str, Result] = {
+    "license.valid": Result("license.valid", "pass", "the license expires on 2027-06-30 (in 210 days)"),
     "k8s.connect": Result("k8s.connect", "pass", "connected to prod-eks as admin"),
     "k8s.version": Result("k8s.version", "pass", "Kubernetes v1.31.2 (≥ 1.29)"),
     "k8s.arch": Result("k8s.arch", "warn", "1 of 4 nodes is arm64: ip-10-0-3-7",

@@ -32,8 +32,10 @@ checks:
 def files(tmp_path):
     """The files FULL names, so that its cross-field rules (files exist) hold."""
     (tmp_path / "secrets").mkdir()
-    for name in ("secrets/license.txt", "sk.txt", "tls.crt", "tls.key", "ca.pem", "kube.yaml"):
+    for name in ("secrets/license.txt", "sk.txt", "tls.crt", "tls.key", "kube.yaml"):
         (tmp_path / name).write_text("x\n")
+    # A CA file must hold a PEM certificate (checked at load time).
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
     return tmp_path
 
 

@@ -26,7 +26,7 @@ async def finished(pilot) -> None:
 
 
 async def test_database_step_checks_a_real_server(sandbox_mysql, state_dir):
-    db = sandbox_mysql("mysql-8.0.36", variables=WANDB_RECOMMENDED)
+    db = sandbox_mysql("mysql-8.4.8", variables=WANDB_RECOMMENDED)
     answers = loaded_answers(
         "apiVersion: wbinstall/v1\nworkload: models\nenvironment: test\ncloud: other\nhost: wandb.sandbox.test\n"
         "license: {env: WB_TEST_LICENSE}\n"
@@ -45,6 +45,6 @@ async def test_database_step_checks_a_real_server(sandbox_mysql, state_dir):
         await finished(pilot)
         statuses = {i: app.state.results[i].result.status for i in MYSQL_IDS}
         assert statuses == {i: "pass" for i in MYSQL_IDS}
-        assert "8.0.36" in app.state.results["mysql.version"].result.summary
+        assert "8.4.8" in app.state.results["mysql.version"].result.summary
         shown = str(app.screen.query_one("#checks").render())
         assert "✔ mysql.connect" in shown and DEFAULT_PASSWORD not in shown

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
+from wbinstall.answers import yamlread
 from wbinstall.answers.model import Answers
 from wbinstall.answers.secrets import SecretRef
 
@@ -28,7 +27,7 @@ def to_data(answers: Answers, *, omit_literals: bool = False) -> dict[str, Any]:
 
 
 def dump(answers: Answers) -> str:
-    return yaml.safe_dump(to_data(answers), sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return yamlread.dump(to_data(answers), sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
 _OMIT = object()

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from wbinstall.answers import fields, positions, rules
+from wbinstall.answers import fields, positions, rules, yamlread
 from wbinstall.answers.model import Answers
 from wbinstall.answers.problems import AnswersError, Problem
 from wbinstall.answers.secrets import SecretError, SecretRef
@@ -68,7 +68,7 @@ def parse(text: str, *, filename: str | None = None, base_dir: FsPath | None = N
         for path, mark in where.duplicates
     ]
     try:
-        answers = Answers.model_validate(data)
+        answers = Answers.model_validate(data, strict=True)
     except ValidationError as exc:
         problems += validation_problems(exc, where)
         problems += _secret_problems(data, where, base_dir, os.environ)
@@ -103,24 +103,30 @@ def resolve_secrets(loaded: LoadedAnswers, environ: Mapping[str, str] | None = N
 
 def _read_yaml(text: str, filename: str | None) -> tuple[Any, positions.Positions]:
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        documents = list(yaml.safe_load_all(text))
+        document = yamlread.read(text)
+    except yamlread.LimitError as exc:
+        line, column = _at(exc)
+        raise AnswersError([Problem("", f"refused: {exc.problem}", line, column)], filename) from None
+    except yamlread.SeveralDocuments as exc:
+        raise AnswersError([Problem("", "expected one YAML document, found several", exc.line, exc.column)],
+                           filename) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        line, column = _at(exc)
         what = " ".join(x for x in (exc.context, exc.problem) if x)
         raise AnswersError([Problem("", f"malformed YAML: {what}", line, column)], filename) from None
     except yaml.YAMLError as exc:
         raise AnswersError([Problem("", f"malformed YAML: {exc}")], filename) from None
-    if len(documents) > 1:
-        mark = nodes[1].start_mark
-        raise AnswersError([Problem("", "expected one YAML document, found several", mark.line + 1, mark.column + 1)], filename)
-    data = documents[0] if documents else None
+    data = document.data
     if data is None:
         raise AnswersError([Problem("", "the answers file is empty; `wbinstall init` writes a template")], filename)
     if not isinstance(data, dict):
         raise AnswersError([Problem("", "the answers file must be a mapping of keys to values", 1, 1)], filename)
-    return data, positions.index(nodes[0] if nodes else None)
+    return data, positions.index(document.root)
+
+
+def _at(exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None]:
+    mark = exc.problem_mark or exc.context_mark
+    return (mark.line + 1, mark.column + 1) if mark else (None, None)
 
 
 def validation_problems(exc: ValidationError, where: positions.Positions | None = None) -> list[Problem]:
@@ -149,15 +155,65 @@ def _problem(err: Any, where: positions.Positions) -> Problem:
         line, column = where.of_value(loc[:-1]) or (None, None)
         return Problem(fields.dotted(loc), "is required", line, column)
     line, column = where.of_value(loc) or (None, None)
+    if kind in ("model_type", "dict_type") and loc in fields.secret_paths(Answers):
+        got = {bool: "a boolean", int: "a number", float: "a number", list: "a list"}.get(type(err.get("input")),
+                                                                                         "a " + type(err.get("input")).__name__)
+        return Problem(fields.dotted(loc), f"must be {{env: VARIABLE}} or {{file: PATH}} (or quoted text), not {got}",
+                       line, column)
+    if kind in _TYPE_ERRORS and not _is_secret(loc):
+        return Problem(fields.dotted(loc), _wrong_type(kind, err.get("input"), where.texts.get(loc)), line, column)
     message = err["msg"].removeprefix("Value error, ")
     if kind.startswith(("literal_", "enum")) or "type" in kind or kind.endswith("_parsing"):
         message += f" (got {_shown(err.get('input'), loc)})"
     return Problem(fields.dotted(loc), message, line, column)
 
 
+# Strict types: YAML decides a plain scalar's type by how it looks, so say what it looked like.
+_TYPE_ERRORS = {"int_type": "an integer", "string_type": "text", "bool_type": "true or false",
+                "float_type": "a number"}
+
+
+def _wrong_type(kind: str, value: Any, written: str | None) -> str:
+    want = _TYPE_ERRORS[kind]
+    shown = written if written is not None else repr(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    if isinstance(value, bool):
+        got = f"the boolean {shown}"
+    elif isinstance(value, (int, float)):
+        got = f"the number {shown}"
+    elif isinstance(value, str):
+        got = f"the text {value!r}" if len(value) <= 40 else "text"
+    elif isinstance(value, list):
+        got = "a list"
+    elif isinstance(value, dict):
+        got = "a mapping"
+    else:
+        got = "nothing (null)" if value is None else type(value).__name__
+    message = f"must be {want}, not {got}"
+    if kind == "string_type" and isinstance(value, (bool, int, float)):
+        message += f'; YAML reads {shown} as a {"boolean" if isinstance(value, bool) else "number"}: quote it ("{shown}")'
+    elif kind in ("int_type", "float_type") and isinstance(value, str) and _looks_numeric(value):
+        message += "; write the number without quotes"
+    elif kind == "bool_type" and isinstance(value, str):
+        message += "; write true or false (yes, no, on and off are text here)"
+    return message
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_secret(loc: Path) -> bool:
+    return any(loc[: len(p)] == p for p in fields.secret_paths(Answers))
+
+
 def _shown(value: Any, loc: Path) -> str:
     # Never echo what may be a secret value back to the terminal.
-    if any(loc[: len(p)] == p for p in fields.secret_paths(Answers)):
+    if _is_secret(loc):
         return "a value of type " + type(value).__name__
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

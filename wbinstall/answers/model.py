@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from wbinstall.answers import addresses
 from wbinstall.answers.files import FilePath
 from wbinstall.answers.secrets import Secret
 from wbinstall.checklist import CHECK_IDS
@@ -123,15 +124,36 @@ def _known_check(value: str) -> str:
 
 class SkippedCheck(_Section):
     id: Annotated[str, AfterValidator(_known_check)]
-    reason: Annotated[str, Field(min_length=1)]
+    reason: Text
+
+
+def _nameserver(value: str) -> str:
+    addresses.parse_nameserver(value)
+    return value.strip()
+
+
+def _host_port(value: str) -> str:
+    addresses.parse_host_port(value, "")
+    return value.strip()
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Nameserver = Annotated[str, AfterValidator(_nameserver)]
+HostPort = Annotated[str, AfterValidator(_host_port)]
+Text = Annotated[str, AfterValidator(_text)]
 
 
 class DnsCheckSettings(_Section):
-    nameservers: list[str] = Field(default_factory=list, description="Resolvers to ask, as IP or IP:PORT; default: the system's")
+    nameservers: list[Nameserver] = Field(default_factory=list, description="Resolvers to ask, as IP or IP:PORT; default: the system's")
 
 
 class TlsCheckSettings(_Section):
-    address: str | None = Field(default=None, description="Where to connect, HOST:PORT; default: the host on port 443")
+    address: HostPort | None = Field(default=None, description="Where to connect, HOST:PORT; default: the host on port 443")
     ca_bundle: FilePath | None = Field(default=None, alias="caBundle", description="Extra CA certificates (PEM) to trust")
 
 

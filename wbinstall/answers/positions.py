@@ -15,6 +15,8 @@ class Positions:
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     duplicates: list[tuple[Path, tuple[int, int]]] = field(default_factory=list)
+    # path -> the scalar exactly as written (before YAML typed it), for messages like "quote 8.10".
+    texts: dict[Path, str] = field(default_factory=dict)
 
     def of_key(self, path: Path) -> tuple[int, int] | None:
         """The key for this path, else the nearest enclosing one that exists."""
@@ -41,6 +43,8 @@ def index(root: yaml.Node | None) -> Positions:
 
     def walk(node: yaml.Node, path: Path) -> None:
         positions.values[path] = _mark(node)
+        if isinstance(node, yaml.ScalarNode):
+            positions.texts[path] = node.value
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, value_node in node.value:

@@ -84,6 +84,13 @@ def cross_field(answers: Answers, base_dir: FsPath) -> list[tuple[Path, str, str
     if kubeconfig and not _readable(kubeconfig, base_dir):
         error(("kubernetes", "kubeconfig"), f"cannot read {kubeconfig}")
 
+    # CA files the checks read: refused now rather than when the check runs.
+    for path, value in ((("mysql", "caFile"), answers.mysql.ca_file), (("checks", "tls", "caBundle"), answers.checks.tls.ca_bundle)):
+        if value:
+            problem = _ca_file_problem(value, base_dir)
+            if problem:
+                error(path, problem)
+
     if answers.operator.airgap.registry and not answers.operator.chart_version:
         error(("operator", "chartVersion"), "required for an air-gapped install (the operator-wandb chart version mirrored in your registry)")
 
@@ -98,6 +105,21 @@ def cross_field(answers: Answers, base_dir: FsPath) -> list[tuple[Path, str, str
         if ref is not None and ref.is_literal:  # type: ignore[attr-defined]
             warning(path, "a literal secret in the answers file; prefer {env: VARIABLE} or {file: PATH}")
     return found
+
+
+def _ca_file_problem(path: str, base_dir: FsPath) -> str | None:
+    if not _readable(path, base_dir):
+        return f"cannot read {path}"
+    p = FsPath(path).expanduser()
+    p = p if p.is_absolute() else base_dir / p
+    try:
+        with p.open("rb") as f:
+            head = f.read(4 * 1024 * 1024)
+    except OSError:
+        return f"cannot read {path}"
+    if b"-----BEGIN CERTIFICATE-----" not in head:
+        return f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+    return None
 
 
 def _readable(path: str, base_dir: FsPath) -> bool:

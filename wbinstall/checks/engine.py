@@ -41,7 +41,10 @@ def run(
     timeout: float | None = None,
     on_result: Callable[[Result], None] | None = None,
 ) -> list[Result]:
-    """Results in the stable id order, for the selected checks (all by default)."""
+    """Results in the stable id order, for the selected checks (all by default).
+
+    A selected check that could not run because a dependency failed brings that dependency's
+    own result into the list (so the report shows the cause and a failure decides the exit code)."""
     wanted = [i for i in CHECK_IDS if i in CHECKS and (not only or i in set(only))]
     user_skips = {s.id: s.reason for s in answers.checks.skip}
     # Dependencies are judged too (their outcome decides a dependent's skip), shown only if wanted.
@@ -57,7 +60,23 @@ def run(
         results[check_id] = result
         if on_result and check_id in wanted:
             on_result(result)
-    return [results[i] for i in wanted]
+    shown = set(wanted) | _causes(wanted, results, user_skips)
+    return [results[i] for i in needed if i in shown]
+
+
+def _causes(wanted: list[str], results: dict[str, Result], user_skips: dict[str, str]) -> set[str]:
+    """Dependencies (direct or not) that failed, or were not run because theirs failed, and so
+    kept a selected check from running. A dependency the user skipped is not a cause to show."""
+    found: set[str] = set()
+    stack = [d for i in wanted if results[i].status == "skip" and i not in user_skips for d in CHECKS[i].after]
+    while stack:
+        dep = stack.pop()
+        r = results[dep]
+        if dep in found or dep in user_skips or r.status not in ("fail", "skip"):
+            continue
+        found.add(dep)
+        stack.extend(CHECKS[dep].after)
+    return {d for d in found if d not in user_skips}
 
 
 def _with_dependencies(ids: list[str]) -> list[str]:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 # How a lookup ended. "no-answer": the name exists but has no record of the type asked;
-# "unreachable": the resolver could not be asked at all (refused, no resolv.conf, ...).
-Outcome = Literal["answer", "nxdomain", "no-answer", "timeout", "servfail", "unreachable", "error"]
+# "unreachable": the resolver could not be asked at all (refused, no resolv.conf, ...);
+# "cname-loop": the CNAMEs from the name lead back to a name already seen (cname_chain has them).
+Outcome = Literal["answer", "nxdomain", "no-answer", "timeout", "servfail", "unreachable", "error", "cname-loop"]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,11 @@ def a_record(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
         return failed(CHECK_ID, f"no DNS answer for {host} within {seen.seconds:g} s", *evidence,
                       remedy=f"Check that this machine can reach the resolver ({', '.join(seen.nameservers)}) "
                              "over UDP and TCP, or set checks.dns.nameservers to a resolver your users' machines use.")
+    if seen.outcome == "cname-loop":
+        names = [seen.name, *seen.chain_names]
+        return failed(CHECK_ID, f"the CNAME records of {host} form a loop: {' -> '.join(names)}", *evidence,
+                      remedy=f"Break the loop in your DNS zone: {host} must end at the ingress load balancer. "
+                             + _loop_fix(host, lb, names))
     if seen.outcome == "unreachable":
         return failed(CHECK_ID, f"could not ask a resolver about {host}: {seen.detail}", *evidence,
                       remedy="Set checks.dns.nameservers to a resolver this machine can reach (IP or IP:PORT).")
@@ -56,6 +61,17 @@ def a_record(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
         return passed(CHECK_ID, f"{host} resolves to {addresses}, the ingress load balancer's address", *evidence)
     return failed(CHECK_ID, f"{host} points at {', '.join(stray)}, not at the ingress load balancer "
                             f"({', '.join(expected)})", *evidence, remedy=_create_record(host, kind, lb, seen))
+
+
+def _loop_fix(host: str, lb: IngressAddress, names: list[str]) -> str:
+    aliases = sorted(set(names[:-1]) - {host})
+    others = f" and remove or repoint the other aliases in the loop ({', '.join(aliases)})" if aliases else ""
+    if lb.ips:
+        return f"Replace the CNAME of {host} with {lb.ips[0]} as its A record{others}:\n" + \
+            "\n".join(f"{host}. 300 IN A {ip}" for ip in lb.ips)
+    if lb.hostnames:
+        return f"Point {host} at the load balancer's name{others}:\n{host}. 300 IN CNAME {lb.hostnames[0]}."
+    return f"Give {host} an A record with the load balancer's address{others} (kubectl get svc -A | grep LoadBalancer)."
 
 
 def _missing_summary(seen: Lookup) -> str:
@@ -94,7 +110,8 @@ def _lookup_evidence(seen: Lookup, asked: str) -> list[str]:
     else:
         lines = [f"{seen.rdtype} {seen.name}: {seen.outcome}: {seen.detail} ({asked})"]
     if seen.cname_chain:
-        lines.append("CNAME chain: " + " -> ".join([seen.name, *seen.chain_names]))
+        label = "CNAME loop" if seen.outcome == "cname-loop" else "CNAME chain"
+        lines.append(f"{label}: " + " -> ".join([seen.name, *seen.chain_names]))
     return lines
 
 

@@ -7,11 +7,11 @@ Note: this package is `wbinstall.checks.dns`, but `import dns.resolver` below is
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import threading
 
 from wbinstall import requirements
+from wbinstall.answers.addresses import parse_nameserver  # noqa: F401 - also the model's
 from wbinstall.checks.context import ProbeContext
 from wbinstall.checks.dns.facts import IngressAddress, LoadBalancer, Lookup
 
@@ -49,23 +49,6 @@ def gather_ingress_address(ctx: ProbeContext) -> IngressAddress:
 # ---- DNS --------------------------------------------------------------------------------------
 
 
-def parse_nameserver(text: str) -> tuple[str, int]:
-    """"IP", "IP:PORT", "[IPv6]:PORT" or a bare IPv6 address -> (ip, port)."""
-    text = text.strip()
-    host, port = text, 53
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest:
-            port = int(rest.removeprefix(":"))
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-        port = int(port_text)
-    ipaddress.ip_address(host)
-    if not 0 < port < 65536:
-        raise ValueError(f"port {port} out of range")
-    return host, port
-
-
 def lookup(ctx: ProbeContext, name: str, rdtype: str) -> Lookup:
     import dns.exception  # dnspython (absolute import), not wbinstall.checks.dns
     import dns.resolver
@@ -92,7 +75,7 @@ def lookup(ctx: ProbeContext, name: str, rdtype: str) -> Lookup:
     except dns.exception.Timeout as exc:
         return Lookup(**base, outcome="timeout", detail=str(exc))
     except dns.resolver.NoNameservers as exc:
-        return Lookup(**base, **_no_nameservers(exc))
+        return Lookup(**base, **_no_nameservers(exc, name))
     except dns.exception.DNSException as exc:
         return Lookup(**base, outcome="error", detail=f"{type(exc).__name__}: {exc}")
     chain = _chain(answer.response)
@@ -112,8 +95,8 @@ def _resolver(nameservers: list[str]):
     for text in nameservers:
         try:
             servers.append(parse_nameserver(text))
-        except ValueError:
-            raise ValueError(f"checks.dns.nameservers: '{text}' is not IP or IP:PORT") from None
+        except ValueError as exc:
+            raise ValueError(f"checks.dns.nameservers: {exc}") from None
     resolver = dns.resolver.Resolver(configure=False)
     resolver.nameservers = [dns.nameserver.Do53Nameserver(ip, port) for ip, port in servers]
     return resolver, tuple(f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}" for ip, port in servers)
@@ -128,9 +111,24 @@ def _chain(response) -> tuple[str, ...]:
     return tuple(f"{_plain(rrset.name)} -> {_plain(rrset[0].target)}" for rrset in cnames)
 
 
-def _no_nameservers(exc) -> dict:
-    """Every resolver failed: SERVFAIL (or another rcode) when one answered, else unreachable."""
+def _no_nameservers(exc, name: str) -> dict:
+    """Every resolver failed: SERVFAIL (or another rcode) when one answered, else unreachable.
+    A CNAME chain that dnspython gave up on is a loop (named) or a chain too long, not a
+    resolver that could not be asked."""
+    import dns.message  # dnspython
+
     errors = exc.kwargs.get("errors") or []
+    for _server, _tcp, _port, err, *rest in errors:
+        if isinstance(err, dns.message.ChainTooLong):
+            response = rest[0] if rest else None
+            links = _cname_links(response)
+            loop = cname_loop(links, name)
+            if loop:
+                return {"outcome": "cname-loop", "cname_chain": loop,
+                        "detail": "the CNAME records form a loop: " + " -> ".join([loop[0].split(" -> ")[0],
+                                                                                  *(x.split(" -> ")[1] for x in loop)])}
+            return {"outcome": "error", "cname_chain": (),
+                    "detail": "the CNAME chain is longer than a resolver follows (16 aliases)"}
     said = [f"{server}:{port} {err}" for server, _tcp, port, err, *_ in errors]
     rcodes = [err for _s, _t, _p, err, *_ in errors if isinstance(err, str)]
     if "SERVFAIL" in rcodes:
@@ -140,6 +138,30 @@ def _no_nameservers(exc) -> dict:
     else:
         outcome = "unreachable"
     return {"outcome": outcome, "detail": "; ".join(dict.fromkeys(said)) or str(exc)}
+
+
+def _cname_links(response) -> dict[str, str]:
+    """alias -> target for every CNAME in a response's answer section (lower case, no dot)."""
+    import dns.rdatatype  # dnspython
+
+    links: dict[str, str] = {}
+    for rrset in getattr(response, "answer", None) or []:
+        if rrset.rdtype == dns.rdatatype.CNAME and len(rrset):
+            links[_plain(rrset.name).lower()] = _plain(rrset[0].target).lower()
+    return links
+
+
+def cname_loop(links: dict[str, str], start: str) -> tuple[str, ...]:
+    """The CNAMEs followed from `start` as "alias -> target", when they come back to a name
+    already seen (a loop); () when the chain ends. Pure."""
+    path, seen, name = [], set(), start.lower().rstrip(".")
+    while name in links:
+        if name in seen:
+            return tuple(path)
+        seen.add(name)
+        path.append(f"{name} -> {links[name]}")
+        name = links[name]
+    return ()
 
 
 def _plain(name) -> str:

@@ -157,7 +157,23 @@ def judge_version(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     if version.prerelease:
         return warned(cid, f"Kubernetes {version} is a pre-release build", seen,
                       remedy=f"Pre-release builds are for testing: use a released Kubernetes {want} or newer for W&B.")
+    # Newer advice than the reference architecture's floor: it warns, never fails (data: requirements.yaml).
+    behind = [a for a in inputs.requirements.kubernetes.advice if version.minor_version < parse_minimum(a.min_version)]
+    if behind:
+        steps = _upgrade_steps(version, parse_minimum(behind[0].min_version))
+        return warned(cid, f"Kubernetes {version} meets the minimum {want}; "
+                           f"{'; '.join(a.says for a in behind)}", seen,
+                      *(f"advice: {a.cited()}" for a in behind),
+                      remedy=f"Plan an upgrade of the control plane{_managed_kubernetes(inputs)} to "
+                             f"{behind[0].min_version} or newer, one minor version at a time ({steps}), "
+                             "then the node pools.")
     return passed(cid, f"Kubernetes {version} meets the minimum {want}", seen)
+
+
+def _upgrade_steps(version: Any, target: tuple[int, int]) -> str:
+    if version.major != target[0]:
+        return f"{target[0]}.{target[1]}"
+    return " -> ".join(f"{version.major}.{m}" for m in range(version.minor, target[1] + 1))
 
 
 def _managed_kubernetes(inputs: CheckInputs) -> str:

@@ -12,13 +12,13 @@ from wbinstall.checks.mysql.failures import describe
 from wbinstall.checks.mysql.facts import MysqlFacts
 from wbinstall.checks.mysql.versions import Server, identify, parse_number, show
 from wbinstall.checks.result import Result, failed, passed, warned
+from wbinstall.requirements import VersionAdvice
 
-# The newest MySQL series W&B has made a statement about (8.4: wandb-operator.md §3.1). Newer
-# series (9.x) meet the minimum, but W&B neither supports nor rejects them, and most are
-# short-lived Innovation releases: a server there gets a warning, not a pass (which would
-# promise what W&B has not) and not a failure (which would block a server that meets the stated
-# minimum). Not in requirements.yaml yet; move it there when the schema grows a field for it.
-NEWEST_STATED_SERIES = (8, 4)
+# The newest MySQL series W&B has made a statement about is requirements' newestStatedSeries
+# (8.4: wandb-operator.md §3.1). Newer series (9.x) meet the minimum, but W&B neither supports
+# nor rejects them, and most are short-lived Innovation releases: a server there gets a warning,
+# not a pass (which would promise what W&B has not) and not a failure (which would block a
+# server that meets the stated minimum).
 
 
 def _facts(facts: Mapping[str, Any]) -> MysqlFacts:
@@ -82,8 +82,9 @@ def version(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     if n < minimum:
         return failed(cid, f"MySQL {n[0]}.{n[1]} is not supported: W&B needs {req.min_version} or newer "
                            f"({srv.label})", *evidence, remedy=use)
-    if n[:2] > NEWEST_STATED_SERIES:
-        newest = ".".join(map(str, NEWEST_STATED_SERIES))
+    newest_series = tuple(int(x) for x in req.newest_stated_series.split("."))
+    if n[:2] > newest_series:
+        newest = req.newest_stated_series
         return warned(cid, f"{srv.label}: W&B has made no statement about MySQL {n[0]}.x "
                            f"(newest stated: {newest})", *evidence,
                       remedy=f"Prefer MySQL {newest} (LTS), which W&B validates against; "
@@ -100,7 +101,43 @@ def version(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
         return warned(cid, f"version {show(n)} meets the minimum, but {srv.product} is not a MySQL build "
                            "wbinstall recognises", *evidence,
                       remedy=f"Make sure this is MySQL itself and not a MySQL-compatible product. {use}")
+    behind = _advice_behind(srv, f, req.advice)
+    if behind:
+        return warned(cid, f"{srv.label} meets the minimum {req.min_version} (GA); "
+                           f"{'; '.join(a.says for a in behind)}", *evidence,
+                      *(f"advice: {a.cited()}" for a in behind), remedy=_advice_remedy(srv, behind))
     return passed(cid, f"{srv.label} (W&B needs MySQL {req.min_version} or newer, GA)", *evidence)
+
+
+def _advice_behind(srv: Server, f: MysqlFacts, advice: tuple[VersionAdvice, ...]) -> list[VersionAdvice]:
+    """W&B's newer advice (requirements.yaml) this server is behind: MySQL rules compare
+    VERSION(), Aurora rules aurora_version() (Aurora MySQL 3 is 8.0-compatible and supported)."""
+    aurora = srv.managed == "aws-aurora"
+    aurora_number = parse_number(f.aurora_version or "") if aurora else None
+    behind = []
+    for a in advice:
+        if a.applies_to == "aurora" and aurora_number is not None:
+            if aurora_number < parse_number(a.min_version):
+                behind.append(a)
+        elif a.applies_to == "mysql" and not aurora and srv.number is not None:
+            if srv.number < parse_number(a.min_version):
+                behind.append(a)
+    return behind
+
+
+def _advice_remedy(srv: Server, behind: list[VersionAdvice]) -> str:
+    target = max(behind, key=lambda a: parse_number(a.min_version))
+    where = {
+        "aws-aurora": "Upgrade the Aurora cluster's engine version (RDS console or aws rds modify-db-cluster "
+                      "--engine-version)",
+        "aws-rds": "Upgrade the RDS instance's engine version (RDS console or aws rds modify-db-instance "
+                   "--engine-version)",
+        "gcp-cloudsql": "Upgrade the Cloud SQL instance's database version (gcloud sql instances patch INSTANCE "
+                        "--database-version=...)",
+        "azure": "Upgrade the Azure Database for MySQL server's version (portal, or az mysql flexible-server upgrade)",
+    }.get(srv.managed or "", "Upgrade the MySQL server")
+    return (f"{where} to {target.min_version} or newer when you can; the reference architecture's minimum "
+            "is met, so this does not block the install.")
 
 
 # -- mysql.settings ---------------------------------------------------------------------------

@@ -60,12 +60,7 @@ def certificate(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     codes = {v.verify_code for v in (f.system, f.with_bundle) if v and v.verify_code is not None}
     host = f.server_name
 
-    if f.now < leaf.not_before or NOT_YET_VALID in codes:
-        problems.append((f"certificate not valid before {_date(leaf.not_before)}",
-                         f"Check the issuing system's clock and reissue the certificate for {host}."))
-    if f.now > leaf.not_after or EXPIRED in codes:
-        problems.append((f"certificate expired on {_date(leaf.not_after)}",
-                         f"Renew the certificate for {host} and update the ingress TLS secret with it."))
+    problems += _date_problems(f, codes, host)
     if HOSTNAME_MISMATCH in codes or not hostname_matches(host, leaf.dns_names):
         names = ", ".join(leaf.dns_names) or "no DNS names (no subjectAltName)"
         problems.append((f"certificate is for {names}, not {host}",
@@ -83,6 +78,8 @@ def certificate(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     trust = _trust(f)
     if trust == "untrusted":
         problems.append(_untrusted(f, leaf))
+    elif trust in ("self-signed-untrusted", "private-root-untrusted"):
+        problems.append(_untrusted_self_signed(f, trust))
     elif trust != "public" and not missing:  # a public CA's chain completed from the caBundle is not "private"
         what = {
             "private": f"certificate from a private CA ({leaf.issuer}), trusted only with checks.tls.caBundle",
@@ -110,17 +107,81 @@ def certificate(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
 
 
 def _trust(f: TlsFacts) -> str:
-    """public | private (caBundle needed) | self-signed | private-root-served | untrusted."""
+    """public | private (caBundle needed) | self-signed (trusted via the caBundle) |
+    self-signed-untrusted | private-root-untrusted (the server sends a root nobody trusts) | untrusted."""
     leaf = f.leaf
     if _chain_trusted(f.system):
         return "public"
     if _chain_trusted(f.with_bundle):
         return "self-signed" if leaf.self_signed else "private"
     if leaf.self_signed or (f.system and f.system.verify_code == SELF_SIGNED_LEAF):
-        return "self-signed"
+        return "self-signed-untrusted"
     if (f.system and f.system.verify_code == SELF_SIGNED_IN_CHAIN) or (len(f.served) > 1 and f.served[-1].self_signed):
-        return "private-root-served"
+        return "private-root-untrusted"
     return "untrusted"
+
+
+def _untrusted_self_signed(f: TlsFacts, trust: str) -> tuple[str, str]:
+    stores = "neither the system trust store nor checks.tls.caBundle trusts it" if f.with_bundle else \
+        "the system trust store does not trust it" + ("" if f.ca_bundle else " and no checks.tls.caBundle is given")
+    if trust == "self-signed-untrusted":
+        what = f"self-signed certificate not trusted: {stores}"
+        mine = "this certificate's own PEM file"
+    else:
+        what = f"certificate from a private CA not trusted: the server sends its root ({f.served[-1].subject}), and {stores}"
+        mine = "that CA's PEM file"
+    return (what, f"Browsers and the wandb SDK will refuse it. Serve a certificate for {f.server_name} from a public "
+                  f"CA (e.g. cert-manager with Let's Encrypt); or, if it is yours and you accept the extra work, set "
+                  f"checks.tls.caBundle to {mine} to check the rest (self-signed certificates and private CAs are "
+                  "not recommended). " + _CA_INJECTION)
+
+
+def _role(f: TlsFacts, index: int) -> str:
+    cert = f.served[index]
+    if index == 0:
+        return "leaf"
+    return "root" if cert.self_signed else "intermediate"
+
+
+def _place(f: TlsFacts, index: int) -> str:
+    return f"certificate {index + 1} of {len(f.served)} the server sends"
+
+
+def _date_problems(f: TlsFacts, codes: set[int], host: str) -> list[tuple[str, str]]:
+    """Each certificate whose own dates are wrong, named by subject and place in the chain: an
+    expired intermediate is not an expired leaf, and the fix is different."""
+    found: list[tuple[str, str]] = []
+    for i, c in enumerate(f.served):
+        role = _role(f, i)
+        if f.now < c.not_before:
+            if i == 0:
+                found.append((f"certificate not valid before {_date(c.not_before)}",
+                              f"Check the issuing system's clock and reissue the certificate for {host}."))
+            else:
+                found.append((f"the {role} certificate {c.subject} ({_place(f, i)}) is not valid before "
+                              f"{_date(c.not_before)} (valid {_date(c.not_before)} to {_date(c.not_after)})",
+                              f"Serve the {role} certificate that is valid now: get the current one from the CA "
+                              f"({c.issuer}) and rebuild the chain (leaf first)."))
+        if f.now > c.not_after:
+            if i == 0:
+                found.append((f"certificate expired on {_date(c.not_after)}",
+                              f"Renew the certificate for {host} and update the ingress TLS secret with it."))
+            else:
+                published = f" (published at {f.served[i - 1].ca_issuers[0]})" if f.served[i - 1].ca_issuers else ""
+                found.append((f"the {role} certificate {c.subject} ({_place(f, i)}) expired on {_date(c.not_after)}; "
+                              f"the leaf is valid until {_date(f.served[0].not_after)}",
+                              f"Replace the expired {role} {c.subject} in the served chain with its current version "
+                              f"from the CA{published}: the TLS secret (tls.crt / ingress.certFile) must be the leaf "
+                              "followed by the current intermediate(s). The leaf itself need not change."))
+    if not found:
+        # OpenSSL saw a date problem in a certificate the server does not send (a root in a store).
+        if EXPIRED in codes:
+            found.append(("a CA certificate in the trust path (not one the server sends) has expired",
+                          "Update the trust store or checks.tls.caBundle with the CA's current root certificate."))
+        elif NOT_YET_VALID in codes:
+            found.append(("a CA certificate in the trust path (not one the server sends) is not valid yet",
+                          "Check this machine's clock, and the CA certificates in checks.tls.caBundle."))
+    return found
 
 
 def _chain_trusted(v: Verification | None) -> bool:
@@ -186,6 +247,9 @@ def _evidence(f: TlsFacts, leaf: Cert) -> list[str]:
         f"notBefore: {_date(leaf.not_before)}, notAfter: {_date(leaf.not_after)} ({when})",
         f"served chain: {_count(len(f.served))}" + ("" if len(f.served) < 2 else
                                                      ": " + " <- ".join(_short_name(c) for c in f.served)),
+        *(f"certificate {i + 1} ({_role(f, i)}): subject {c.subject}, issuer {c.issuer}, "
+          f"notBefore {_date(c.not_before)}, notAfter {_date(c.not_after)}{_when(c, f.now)}"
+          for i, c in enumerate(f.served) if i > 0),
     ]
     for v in (f.system, f.with_bundle):
         if v is None:
@@ -196,6 +260,14 @@ def _evidence(f: TlsFacts, leaf: Cert) -> list[str]:
                      ("ok" if v.ok else f"refused, {v.verify_code} {v.verify_message}"))
     lines.append(f"connected to {f.address} (SNI {f.server_name}), {f.tls_version}".rstrip(", "))
     return lines
+
+
+def _when(cert: Cert, now: dt.datetime) -> str:
+    if now > cert.not_after:
+        return f" (expired {_days(now - cert.not_after)} ago)"
+    if now < cert.not_before:
+        return " (not valid yet)"
+    return ""
 
 
 def _short_name(cert: Cert) -> str:

@@ -12,6 +12,7 @@ import os
 import socket
 import ssl
 
+from wbinstall.answers.addresses import parse_host_port
 from wbinstall.checks.context import ProbeContext
 from wbinstall.checks.tls.facts import Cert, ConnectError, TlsFacts, Verification
 
@@ -58,17 +59,10 @@ def parse_address(address: str | None, host: str) -> tuple[str, int]:
     """checks.tls.address ("HOST:PORT", "[IPv6]:PORT", "HOST") -> (host, port); default host:443."""
     if not address:
         return host, 443
-    text = address.strip()
-    if text.startswith("["):
-        name, _, rest = text[1:].partition("]")
-        port_text = rest.removeprefix(":") or "443"
-    elif text.count(":") == 1:
-        name, port_text = text.split(":")
-    else:
-        name, port_text = text, "443"
-    if not name or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ValueError(f"checks.tls.address '{address}' is not HOST:PORT")
-    return name, int(port_text)
+    try:
+        return parse_host_port(address, host)
+    except ValueError as exc:
+        raise ValueError(f"checks.tls.address {exc}") from None
 
 
 def _verify(ctx: ProbeContext, host: str, port: int, sni: str, context: ssl.SSLContext, trust) -> Verification:
