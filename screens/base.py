@@ -204,6 +204,8 @@ class StepScreen(Screen):
         """Problems with this step's answers, as 'field: message' lines."""
         problems = []
         for inp in self.query(SecretRefInput):
+            if not all(node.display for node in inp.ancestors_with_self):
+                continue  # a field this step does not show now (another provider's key)
             if isinstance(msg := inp.reference(), str):
                 problems.append(f"{'.'.join(inp.key)}: {msg}")
             elif msg is None and self.state.typed.get(inp.key):
