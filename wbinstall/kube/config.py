@@ -90,30 +90,37 @@ def context_names(kubeconfig: str | None, base_dir: Path | None) -> list[str]:
         return list(exc.seen.contexts)
 
 
-def api_client(kubeconfig: str | None, context: str | None, base_dir: Path | None) -> Any:
+def api_client(kubeconfig: str | None, context: str | None, base_dir: Path | None,
+               seconds: float | None = None) -> Any:
     """An ApiClient for that kubeconfig and context, without touching the kubernetes library's
     global configuration. Raises KubeconfigError (credential plugins and bad entries too)."""
-    return open_client(kubeconfig, context, base_dir)[1]
+    return open_client(kubeconfig, context, base_dir, seconds)[1]
 
 
-def open_client(kubeconfig: str | None, context: str | None, base_dir: Path | None) -> tuple[Kubeconfig, Any]:
-    """The kubeconfig seen and an ApiClient from it (see api_client)."""
+def open_client(kubeconfig: str | None, context: str | None, base_dir: Path | None,
+                seconds: float | None = None) -> tuple[Kubeconfig, Any]:
+    """The kubeconfig seen and an ApiClient from it (see api_client); an `exec:` credential
+    plugin gets `seconds` to answer (default exec_plugin.DEFAULT_SECONDS)."""
     seen, config_file = read(kubeconfig, context, base_dir)
     from kubernetes import client, config
 
+    from wbinstall.kube import exec_plugin
+
+    exec_plugin.install()
     cfg = client.Configuration()
     cfg.retries = False
     try:
-        return seen, config.new_client_from_config(config_file=config_file, context=seen.context,
-                                                   persist_config=False, client_configuration=cfg)
-    except Exception as exc:  # noqa: BLE001 - any loader failure is a kubeconfig problem
+        with exec_plugin.bounded(seconds if seconds is not None else exec_plugin.DEFAULT_SECONDS):
+            return seen, config.new_client_from_config(config_file=config_file, context=seen.context,
+                                                       persist_config=False, client_configuration=cfg)
+    except (Exception, exec_plugin.PluginFailed) as exc:  # noqa: BLE001 - any loader failure is a kubeconfig problem
         raise KubeconfigError("bad-kubeconfig", _loader_message(exc), seen) from None
 
 
-def connect(answers: Any, base_dir: Path | None = None) -> Any:
+def connect(answers: Any, base_dir: Path | None = None, seconds: float | None = None) -> Any:
     """api_client() for the answers' `kubernetes` section."""
     k = answers.kubernetes
-    return api_client(k.kubeconfig, k.context, base_dir)
+    return api_client(k.kubeconfig, k.context, base_dir, seconds)
 
 
 def _merged(config_file: str, seen: Kubeconfig) -> dict[str, Any]:

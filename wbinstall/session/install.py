@@ -309,7 +309,7 @@ def _open(answers: Any, secrets: Any, base_dir: Any) -> tuple[list[dict], Any]:
         raise _CannotStart(f"no value for {', '.join(missing)}: set the environment variable or file its reference "
                            "names (or type the value on its step), then deploy again")
     try:
-        return manifests.render(answers, secrets, base_dir), connect(answers, base_dir)
+        return manifests.render(answers, secrets, base_dir), connect(answers, base_dir, answers.checks.timeout)
     except (KubeconfigError, OSError, ValueError) as exc:
         raise _CannotStart(f"cannot start: {exc}") from None
 
@@ -321,7 +321,7 @@ def follow_existing(answers: Any, base_dir: Any, *, on_event: Callable[[Any], No
     from wbinstall.kube import Kube, KubeconfigError, KubeError, connect
 
     try:
-        api = connect(answers, base_dir)
+        api = connect(answers, base_dir, answers.checks.timeout)
     except KubeconfigError:
         return None
     try:
@@ -377,6 +377,8 @@ def run(loaded: Any, resolved: Any, options: InstallOptions, out: TextIO | None 
 
 
 def _dry_run(answers: Any, resolved: Any, base_dir: Any, options: InstallOptions, say: Any) -> int:
+    from urllib3.exceptions import HTTPError
+
     from wbinstall.apply.lock import InstallLock
     from wbinstall.apply.run import UNCHANGED, ApplyFailed, apply
     from wbinstall.kube import Kube, KubeError
@@ -394,7 +396,7 @@ def _dry_run(answers: Any, resolved: Any, base_dir: Any, options: InstallOptions
         if holder:
             say(f"note: an install is under way: {holder.describe()}")
         applied = apply(kube, objects, dry_run=True, force_conflicts=options.force_conflicts)
-    except (ApplyFailed, KubeError) as e:
+    except (ApplyFailed, KubeError, OSError, HTTPError) as e:
         say(f"dry run failed: {e}")
         return exitcodes.APPLY_FAILED
     finally:

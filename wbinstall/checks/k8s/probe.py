@@ -5,9 +5,8 @@ kubernetes library's global configuration. Every request carries `_request_timeo
 run's deadline and urllib3 retries are off, so an address that accepts and never answers
 costs one timeout, not four. Expected failures become `Problem`s in the facts.
 
-Credential plugins (`exec:` in the kubeconfig, e.g. `aws eks get-token`) run inside the
-kubernetes library without a timeout of ours; if one hangs, the engine abandons the probe at
-the deadline and reports a timeout.
+Credential plugins (`exec:` in the kubeconfig, e.g. `aws eks get-token`) get what is left of
+the deadline (wbinstall.kube.exec_plugin); one that hangs is ended and named in the facts.
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ def gather(ctx: ProbeContext) -> KubeFacts:
 
     k = ctx.answers.kubernetes
     try:
-        kubeconfig, api = config.open_client(k.kubeconfig, k.context, ctx.base_dir)
+        kubeconfig, api = config.open_client(k.kubeconfig, k.context, ctx.base_dir, ctx.remaining())
     except KubeconfigError as exc:
         return KubeFacts(exc.seen, Problem(exc.kind, exc.detail), namespace=namespace)
     try:
