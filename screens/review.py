@@ -21,6 +21,9 @@ def answers_text(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=76).rstrip()
 
 
+HEADER = "# Written by the wbinstall wizard. Secrets are references: provide them before running.\n"
+
+
 class ReviewScreen(StepScreen):
     STEP, HEADING = "review", "Review and save"
     BINDINGS = [*StepScreen.BINDINGS[:2], Binding("ctrl+s", "save", "Save")]
@@ -63,9 +66,12 @@ class ReviewScreen(StepScreen):
             problems = [f"{p.path}: {p.message}" for p in validation_problems(exc)]
             self.show_errors("Cannot save yet:\n" + "\n".join(problems))
             return False
+        if not self._may_write(path, text):
+            self.show_errors(f"{text} exists and was not written by wbinstall: Ctrl-S again to overwrite it, "
+                             "or give another path.")
+            return False
         try:
-            path.write_text("# Written by the wbinstall wizard. Secrets are references: provide them before "
-                            "running.\n" + dump(answers), encoding="utf-8")
+            path.write_text(HEADER + dump(answers), encoding="utf-8")
         except OSError as exc:
             self.show_errors(f"Cannot write {text}: {exc.strerror or exc}")
             return False
@@ -73,6 +79,17 @@ class ReviewScreen(StepScreen):
         self.show_errors("")
         self.query_one("#saved", Label).update(f"Saved to {text}")
         return True
+
+    def _may_write(self, path: Path, text: str) -> bool:
+        """A new file, ours, or one the user said twice to overwrite (it once was a kubeconfig)."""
+        confirmed, self._overwrite = getattr(self, "_overwrite", None) == text, text
+        if confirmed or text == self.state.saved_to or not path.exists():
+            return True
+        try:
+            with path.open(encoding="utf-8", errors="replace") as f:
+                return f.readline() == HEADER.splitlines(keepends=True)[0]
+        except OSError:
+            return True  # unreadable: the write reports it
 
     def action_next(self) -> None:
         if not self.action_save():

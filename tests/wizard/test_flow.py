@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Log
 
-from tests.wizard.support import ScriptedChecks, wizard
+from tests.wizard.support import ScriptedChecks, loaded_answers, wizard
 from wbinstall.answers import load
 from wbinstall.screens.widgets.skip import SkipModal
 
@@ -265,3 +265,23 @@ async def test_a_typed_secret_needs_a_reference_before_next(state_dir):
         assert step(app) == "database"
         errors = str(app.screen.query_one("#errors").render())
         assert "mysql.password: the typed value is not saved" in errors
+
+
+async def test_save_asks_before_overwriting_a_file_wbinstall_did_not_write(state_dir, tmp_path):
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
+    app = wizard(state_dir, loaded=loaded_answers())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_step("review")
+        await settle(pilot)
+        app.screen.query_one("#review-path", Input).value = str(kubeconfig)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert kubeconfig.read_text() == "apiVersion: v1\nkind: Config\n"
+        assert "exists and was not written by wbinstall" in str(app.screen.query_one("#errors").render())
+        await pilot.press("ctrl+s")      # said twice: the user means it
+        await pilot.pause()
+        assert kubeconfig.read_text().startswith("# Written by the wbinstall wizard")
+        await pilot.press("ctrl+s")      # ours now: no question
+        await pilot.pause()
+        assert not str(app.screen.query_one("#errors").render())
