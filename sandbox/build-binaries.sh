@@ -45,7 +45,7 @@ if [ "$target" = run ]; then need=("${DEMO[@]}"); else need=("${DEMO[@]}" kube-a
 # share most of their packages: the first of them to be built pays K8S_SHARED as well.
 K8S_SHARED=330
 declare -A COST=([kube-apiserver]=30 [kube-controller-manager]=20 [kube-scheduler]=15
-                 [kube-apiserver-old]=365 [etcd]=50 [kwok]=300)
+                 [kube-apiserver-old]=365 [etcd]=50 [kwok]=200)
 CORES=$(nproc 2>/dev/null || echo 2)
 
 missing=() present=()

@@ -68,6 +68,7 @@ class _OnlyTracebacks(logging.Filter):
         return record.levelno < logging.ERROR or record.exc_info is not None
 
 
+_log = logging.getLogger("sandbox.mysql")
 logging.getLogger("mysql_mimic.connection").addFilter(_OnlyTracebacks())
 # asyncio warns on every TLS client that hangs up (a stream protocol over start_tls); harmless here.
 logging.getLogger("asyncio").addFilter(lambda r: "eof_received() has no effect when using ssl" not in r.getMessage())
@@ -558,6 +559,12 @@ class _Server(MysqlServer):
             await self.control.remove(connection_id)
 
 
+def _log_loop_error(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """An error in the server's event loop (a task's exception nobody awaited ...): to the
+    server's log, as mysql-mimic's own errors go, not through asyncio's logger."""
+    _log.error("%s", context.get("message", "error in the event loop"), exc_info=context.get("exception"))
+
+
 class MimicMySQL:
     """A running mysql-mimic server. Attributes: host, port, config, and the default login
     (user, password, database) taken from the config's first user and database."""
@@ -589,6 +596,7 @@ class MimicMySQL:
 
     def start(self, timeout: float = 10.0) -> MimicMySQL:
         self._loop = asyncio.new_event_loop()
+        self._loop.set_exception_handler(_log_loop_error)
         self._thread = threading.Thread(target=self._loop.run_forever, name="mysql-mimic", daemon=True)
         self._thread.start()
         self._server = _Server(
