@@ -42,9 +42,16 @@ def _secret_file(directory: Path, name: str, value: str) -> str:
 
 
 @contextlib.contextmanager
-def running(directory: Path, logs: ServerLogs, bin_dir: Path | None = None):
-    """Start everything; yield the answers file; stop everything (also on Ctrl-C). Status lines
-    go to the terminal through `logs`; everything the servers say goes to their log files."""
+def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | None = None):
+    """Start everything; yield the answers file; stop everything (also on Ctrl-C). With `logs`
+    (entered), status lines go to the terminal through it and the servers' output to their log
+    files; without (pytest, which captures output itself), status lines go to stderr."""
+    def say(message: str) -> None:
+        if logs is not None:
+            logs.say(message)
+        else:
+            print(message, file=sys.stderr)
+
     from sandbox import mysql_mimic_server as mm
     from sandbox.dns import SandboxDNS
     from sandbox.kube.cluster import ADMIN_CONTEXT, KubeCluster
@@ -54,7 +61,7 @@ def running(directory: Path, logs: ServerLogs, bin_dir: Path | None = None):
 
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     with contextlib.ExitStack() as stack:
-        logs.say("sandbox: starting Kubernetes (etcd, kube-apiserver, controller-manager, scheduler, kwok) ...")
+        say("sandbox: starting Kubernetes (etcd, kube-apiserver, controller-manager, scheduler, kwok) ...")
         kube_dir = directory / "kube"  # a fresh cluster each time; its logs stay until the next start
         shutil.rmtree(kube_dir, ignore_errors=True)
         cluster = KubeCluster(workdir=kube_dir, bin_dir=bin_dir, ingress_address="127.0.0.1").start()
@@ -91,7 +98,8 @@ def running(directory: Path, logs: ServerLogs, bin_dir: Path | None = None):
         path = directory / "answers.yaml"
         path.write_text("# Written by `python -m sandbox`: answers for the local sandbox.\n"
                         + yaml.safe_dump(answers, sort_keys=False), encoding="utf-8")
-        logs.say(f"sandbox: ready in {cluster.startup_seconds:.0f} s; answers: {path}; server logs: {logs.directory}")
+        where = f"; server logs: {logs.directory}" if logs is not None else ""
+        say(f"sandbox: ready in {cluster.startup_seconds:.0f} s; answers: {path}{where}")
         yield path
 
 
