@@ -14,7 +14,7 @@ conftest.py `pytest_plugins`).
                                        a subprocess, e.g. `python -m sandbox up`)
 
 The binaries are built (sandbox/build-binaries.sh) if missing, never skipped: right after
-collection when any selected test uses these fixtures, so that a first build (~15 min) is
+collection when any selected test uses these fixtures, so that a first build (~17 min) is
 not counted against the first test's pytest-timeout.
 """
 
