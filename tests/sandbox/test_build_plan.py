@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,23 @@ def test_a_failed_build_shows_the_log_tail_and_leaves_no_binary(cache):
     assert not (bin_dir(cache) / "kwok").exists() and not (bin_dir(cache) / ".kwok.tmp").exists()
     # What was built before the failure stays: the next run builds only kwok.
     assert plan(cache, "run")["build"] == "kwok"
+
+
+def _ensure(cache: Path, target: str) -> subprocess.CompletedProcess:
+    """sandbox.kube.binaries.ensure_binaries(target) in a fresh interpreter, Go off the PATH."""
+    path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "go").exists())
+    env = {**os.environ, "PATH": path, "WBINSTALL_SANDBOX_CACHE": str(cache)}
+    env.pop("WBINSTALL_SANDBOX_BIN", None)
+    code = f"from sandbox.kube.binaries import ensure_binaries; print(ensure_binaries({target!r}))"
+    return subprocess.run([sys.executable, "-c", code], cwd=SCRIPT.parents[1], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_ensure_binaries_for_the_demo_does_not_need_the_old_apiserver(cache):
+    place(cache, *DEMO)
+    result = _ensure(cache, "run")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(bin_dir(cache))
+    failed = _ensure(cache, "test")  # the tests' set lacks kube-apiserver-old, and Go is not there
+    assert failed.returncode != 0
+    assert "BuildFailed" in failed.stderr and "Go is required" in failed.stderr
