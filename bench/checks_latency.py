@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sandbox.__main__ import running  # noqa: E402
 from sandbox.latency import LatencyProxies  # noqa: E402
+from sandbox.logs import ServerLogs  # noqa: E402
 from wbinstall import answers as answers_mod  # noqa: E402
 from wbinstall.checks import engine  # noqa: E402
 from wbinstall.checks.registry import CHECKS  # noqa: E402
@@ -65,7 +66,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--delay", type=float, default=0.2)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, running(Path(tmp)) as answers_path:
+    # The servers' logs go to files in the temporary run directory; the report to the terminal.
+    with (tempfile.TemporaryDirectory() as tmp, ServerLogs(Path(tmp) / "logs") as logs,
+          running(Path(tmp), logs) as answers_path):
         proxies = LatencyProxies(args.delay)
         try:
             loaded = answers_mod.load(with_latency(answers_path, proxies))

@@ -9,6 +9,10 @@ stand-in, the W&B operator stand-in; a MySQL-8 server tuned as W&B documents; an
 W&B's CORS rules; a DNS server that points the host at the ingress; an HTTPS listener with a
 certificate from the sandbox's own CA (so tls.certificate warns: a private CA is not
 recommended). Secrets are written to files (mode 0600) and referenced from the answers.
+
+No server writes to the terminal: each logs to its own file in <dir>/logs (mysql.log, s3.log,
+dns.log, tls.log, kube.log for the stand-ins, sandbox.log for anything else) and the
+Kubernetes binaries to <dir>/kube/logs; the terminal is the wizard's.
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+
+from sandbox.logs import ServerLogs
 
 HOST = "wandb.sandbox.test"
 NAMESPACE = "wandb"
@@ -35,8 +42,16 @@ def _secret_file(directory: Path, name: str, value: str) -> str:
 
 
 @contextlib.contextmanager
-def running(directory: Path):
-    """Start everything; yield the answers file; stop everything (also on Ctrl-C)."""
+def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | None = None):
+    """Start everything; yield the answers file; stop everything (also on Ctrl-C). With `logs`
+    (entered), status lines go to the terminal through it and the servers' output to their log
+    files; without (pytest, which captures output itself), status lines go to stderr."""
+    def say(message: str) -> None:
+        if logs is not None:
+            logs.say(message)
+        else:
+            print(message, file=sys.stderr)
+
     from sandbox import mysql_mimic_server as mm
     from sandbox.dns import SandboxDNS
     from sandbox.kube.cluster import ADMIN_CONTEXT, KubeCluster
@@ -47,8 +62,10 @@ def running(directory: Path):
 
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     with contextlib.ExitStack() as stack:
-        print("sandbox: starting Kubernetes (etcd, kube-apiserver, controller-manager, scheduler, kwok) ...", file=sys.stderr)
-        cluster = KubeCluster(ingress_address="127.0.0.1").start()
+        say("sandbox: starting Kubernetes (etcd, kube-apiserver, controller-manager, scheduler, kwok) ...")
+        kube_dir = directory / "kube"  # a fresh cluster each time; its logs stay until the next start
+        shutil.rmtree(kube_dir, ignore_errors=True)
+        cluster = KubeCluster(workdir=kube_dir, bin_dir=bin_dir, ingress_address="127.0.0.1").start()
         stack.callback(cluster.stop)
         cluster.start_operator_standin(namespace=NAMESPACE)
 
@@ -82,14 +99,17 @@ def running(directory: Path):
         path = directory / "answers.yaml"
         path.write_text("# Written by `python -m sandbox`: answers for the local sandbox.\n"
                         + yaml.safe_dump(answers, sort_keys=False), encoding="utf-8")
-        print(f"sandbox: ready in {cluster.startup_seconds:.0f} s; answers: {path}", file=sys.stderr)
+        where = f"; server logs: {logs.directory}" if logs is not None else ""
+        say(f"sandbox: ready in {cluster.startup_seconds:.0f} s; answers: {path}{where}")
         yield path
 
 
-def _wbinstall(directory: Path, *args: str) -> int:
-    # The demo keeps its wizard progress beside its answers, away from the user's own.
+def _wbinstall(directory: Path, logs: ServerLogs, *args: str) -> int:
+    # The demo keeps its wizard progress beside its answers, away from the user's own. The
+    # wizard gets the terminal; this process's own stdout/stderr now go to sandbox.log.
     env = {**os.environ, "WBINSTALL_STATE_DIR": str(directory / "state")}
-    return subprocess.call([sys.executable, "-m", "wbinstall", *args], env=env)
+    return subprocess.call([sys.executable, "-m", "wbinstall", *args], env=env,
+                           stdout=logs.terminal_out, stderr=logs.terminal_err)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,18 +120,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Ctrl-C in `up` and a SIGTERM both unwind through the ExitStack, stopping every server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    from sandbox.kube.binaries import BuildFailed, ensure_binaries
+
+    directory = Path(args.dir).resolve()
     try:
-        directory = Path(args.dir).resolve()
-        with running(directory) as answers:
+        bin_dir = ensure_binaries("run")  # before the logs take stderr: a first build's progress is for you
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with ServerLogs(directory / "logs") as logs, running(directory, logs, bin_dir) as answers:
             if args.command == "wizard":
-                return _wbinstall(directory, "--answers", str(answers), "--interactive")
+                return _wbinstall(directory, logs, "--answers", str(answers), "--interactive")
             if args.command == "check":
-                return _wbinstall(directory, "check", "--answers", str(answers))
-            print(f"\n  wbinstall check --answers {answers}\n  wbinstall --answers {answers} --interactive\n"
-                  "\nPress Ctrl-C to stop the sandbox.", file=sys.stderr)
+                return _wbinstall(directory, logs, "check", "--answers", str(answers))
+            logs.say(f"\n  wbinstall check --answers {answers}\n  wbinstall --answers {answers} --interactive\n"
+                     "\nPress Ctrl-C to stop the sandbox.")
             signal.pause()
     except KeyboardInterrupt:
         print("\nsandbox: stopped", file=sys.stderr)
+    except (BuildFailed, OSError, RuntimeError, TimeoutError) as exc:  # a server that would not start
+        print(f"sandbox: {exc}\nsandbox: the servers' logs are in {directory / 'logs'} and {directory / 'kube' / 'logs'}",
+              file=sys.stderr)
+        return 1
     return 0
 
 

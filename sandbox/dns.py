@@ -15,6 +15,7 @@ ZoneResolver would say NXDOMAIN there).
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 
@@ -78,13 +79,19 @@ def _bind_udp_and_tcp(resolver: BaseResolver, logger: DNSLogger) -> tuple[DNSSer
     raise OSError("no port free for both UDP and TCP on 127.0.0.1")
 
 
+def _log_error(request, client_address) -> None:
+    logging.getLogger("sandbox.dns").exception("error answering %s", client_address)
+
+
 class SandboxDNS:
     """DNS server on `host`:`port` (UDP+TCP). Records can change while it runs."""
 
     def __init__(self) -> None:
         self._resolver = _RecordResolver()
-        quiet = DNSLogger(log="-recv,-send,-request,-reply,-truncated,-error,-data", prefix=False)
-        self._udp, self._tcp = _bind_udp_and_tcp(self._resolver, quiet)
+        # Only errors (a malformed request ...), and to the log: dnslib prints to stdout by default.
+        errors = DNSLogger(log="-recv,-send,-request,-reply,-truncated,-data", prefix=False,
+                           logf=logging.getLogger("sandbox.dns").warning)
+        self._udp, self._tcp = _bind_udp_and_tcp(self._resolver, errors)
         self.host, self.port = self._udp.server.server_address[:2]
         self._threads: list[threading.Thread] = []
 
@@ -113,6 +120,7 @@ class SandboxDNS:
 
     def start(self) -> SandboxDNS:
         for server in (self._udp, self._tcp):
+            server.server.handle_error = _log_error  # socketserver would print to stderr
             thread = threading.Thread(
                 target=server.server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"dns-{self.port}"
             )

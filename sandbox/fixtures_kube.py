@@ -10,9 +10,11 @@ conftest.py `pytest_plugins`).
                                        sandbox_kube_namespace; CRD deleted afterwards
     sandbox_kube_wandb_crd   function  the minimal WeightsAndBiases CRD, deleted afterwards
     sandbox_kube_old         session   OldApiServer: a second apiserver reporting v1.28.15
+    sandbox_kube_binaries    session   the bin directory (for tests that start the sandbox in
+                                       a subprocess, e.g. `python -m sandbox up`)
 
 The binaries are built (sandbox/build-binaries.sh) if missing, never skipped: right after
-collection when any selected test uses these fixtures, so that a first build (~15 min) is
+collection when any selected test uses these fixtures, so that a first build (~17 min) is
 not counted against the first test's pytest-timeout.
 """
 
@@ -34,6 +36,11 @@ def pytest_collection_finish(session) -> None:
     if any(name.startswith("sandbox_kube")
            for item in session.items for name in getattr(item, "fixturenames", ())):
         ensure_binaries()
+
+
+@pytest.fixture(scope="session")
+def sandbox_kube_binaries():
+    return ensure_binaries()
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,9 @@
 
 Used by the benchmarks to put ~200 ms of round-trip latency in front of each sandbox server,
 the way a server in another region would feel. Each direction adds half the delay.
+
+close() ends every connection and forward in flight and waits for them before it stops and
+closes the loop: nothing is left pending (asyncio's "Task was destroyed but it is pending!").
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class LatencyProxies:
         self._thread = threading.Thread(target=self.loop.run_forever, name="latency-proxies", daemon=True)
         self._thread.start()
         self._closers: list = []
+        self._servers: list[asyncio.Server] = []
 
     def _call(self, coro):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
@@ -33,16 +37,21 @@ class LatencyProxies:
     def tcp(self, host: str, port: int) -> int:
         async def start() -> int:
             async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-                await asyncio.sleep(self.half)  # the connection's own round trip
                 try:
-                    up_reader, up_writer = await asyncio.open_connection(host, port)
-                except OSError:
+                    await asyncio.sleep(self.half)  # the connection's own round trip
+                    try:
+                        up_reader, up_writer = await asyncio.open_connection(host, port)
+                    except OSError:
+                        writer.close()
+                        return
+                    await asyncio.gather(self._pump(reader, up_writer), self._pump(up_reader, writer))
+                except asyncio.CancelledError:
+                    # close() ends this connection. Return rather than end cancelled: Python 3.11's
+                    # streams call exception() on a cancelled connection task and log the error.
                     writer.close()
-                    return
-                await asyncio.gather(self._pump(reader, up_writer), self._pump(up_reader, writer))
 
             server = await asyncio.start_server(handle, "127.0.0.1", 0)
-            self._closers.append(server.close)
+            self._servers.append(server)
             return server.sockets[0].getsockname()[1]
 
         return self._call(start())
@@ -101,13 +110,19 @@ class LatencyProxies:
 
     def close(self) -> None:
         async def stop() -> None:
+            for server in self._servers:
+                server.close()
             for close in self._closers:
                 close()
             current = asyncio.current_task()
-            for task in asyncio.all_tasks():
-                if task is not current:
-                    task.cancel()
+            tasks = [task for task in asyncio.all_tasks() if task is not current]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)  # every one finished, none pending
+            for server in self._servers:
+                await server.wait_closed()
 
         self._call(stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
+        self.loop.close()

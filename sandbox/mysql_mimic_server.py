@@ -10,6 +10,8 @@ There is no storage engine: it answers exactly the statements a preflight check 
 Statements answered (case-insensitive; anything else gets error 1235 "not supported"):
     SELECT <expressions>          no FROM: literals, VERSION(), @@var / @@global.var / @@session.var,
                                   DATABASE(), USER(), CURRENT_USER(), CONNECTION_ID(), NOW() ...,
+                                  CURRENT_ROLE() (the user's active roles, NONE without; a server
+                                  without roles, 5.7: 1305 as for any unknown function),
                                   and the preset's vendor functions (AURORA_VERSION(), TIDB_VERSION());
                                   an unknown function: 1305 (1046 when no database is selected);
                                   an unknown @@variable: 1193
@@ -21,6 +23,8 @@ Statements answered (case-insensitive; anything else gets error 1235 "not suppor
     SHOW [SESSION] STATUS [LIKE ...]   only Ssl_cipher and Ssl_version (empty without TLS)
     SHOW GRANTS, SHOW GRANTS FOR CURRENT_USER[()], SHOW GRANTS FOR 'user'[@'host']
                                   the user's configured grant lines; another user: 1141
+    SHOW GRANTS FOR ... USING role[, role]   plus the user's role_grants; a role not granted: 3530;
+                                  a server without roles: 1064
     USE db / COM_INIT_DB / database at login     a database the user has no rights on: 1044 (whether
                                   it exists or not, as MySQL); unknown to a user with rights: 1049
     SET [SESSION] var = value, SET NAMES ..., BEGIN, COMMIT, ROLLBACK, KILL   (as mysql-mimic does)
@@ -64,6 +68,7 @@ class _OnlyTracebacks(logging.Filter):
         return record.levelno < logging.ERROR or record.exc_info is not None
 
 
+_log = logging.getLogger("sandbox.mysql")
 logging.getLogger("mysql_mimic.connection").addFilter(_OnlyTracebacks())
 # asyncio warns on every TLS client that hangs up (a stream protocol over start_tls); harmless here.
 logging.getLogger("asyncio").addFilter(lambda r: "eof_received() has no effect when using ssl" not in r.getMessage())
@@ -72,8 +77,10 @@ logging.getLogger("asyncio").addFilter(lambda r: "eof_received() has no effect w
 ER_DBACCESS_DENIED = 1044
 ER_BAD_DB = 1049
 ER_NONEXISTING_GRANT = 1141
+ER_PARSE_ERROR = 1064
 ER_SP_DOES_NOT_EXIST = 1305
 ER_SECURE_TRANSPORT_REQUIRED = 3159
+ER_ROLE_NOT_GRANTED = 3530
 
 DEFAULT_USER = "wandb_local"
 DEFAULT_PASSWORD = "sandbox-db-password"
@@ -85,13 +92,17 @@ ADMIN_PASSWORD = "sandbox-admin-password"
 @dataclass
 class MysqlUser:
     """A login. `grants`: the SHOW GRANTS lines (None: USAGE plus ALL on each of `databases`).
-    `databases`: the databases the user may open (None: all)."""
+    `databases`: the databases the user may open (None: all). `active_roles`: what CURRENT_ROLE()
+    says after login, as MySQL 8 writes them (`r`@`%`); `role_grants`: the lines SHOW GRANTS ...
+    USING those roles adds (the roles' privileges, shown as the user's, as MySQL does)."""
 
     name: str
     password: str
     host: str = "%"
     grants: list[str] | None = None
     databases: list[str] | None = None
+    active_roles: list[str] = field(default_factory=list)
+    role_grants: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -115,6 +126,7 @@ class MimicConfig:
     databases: list[Database] = field(default_factory=list)
     require_tls: bool = False
     grant_quote: str = "`"  # MySQL 8 quotes names in SHOW GRANTS with backticks, 5.7 with '
+    roles: bool = True  # MySQL 8 roles (CURRENT_ROLE(), SHOW GRANTS ... USING); 5.7 has none
 
 
 # Stock MySQL 8.0 defaults for the settings W&B documents (wandb-operator.md §3.3), so a check
@@ -232,6 +244,7 @@ def preset(
         users=users,
         databases=dbs,
         grant_quote=quote,
+        roles=not version.startswith("5."),
     )
     return replace(config, **overrides)
 
@@ -242,7 +255,9 @@ _SYSTEM_SCHEMATA = [
     ("performance_schema", "utf8mb4", "utf8mb4_0900_ai_ci"),
     ("sys", "utf8mb4", "utf8mb4_0900_ai_ci"),
 ]
-_SHOW_GRANTS = re.compile(r"^\s*SHOW\s+GRANTS(?:\s+FOR\s+(?P<who>.+?))?\s*;?\s*$", re.IGNORECASE | re.DOTALL)
+_SHOW_GRANTS = re.compile(r"^\s*SHOW\s+GRANTS(?:\s+FOR\s+(?P<who>.+?)(?:\s+USING\s+(?P<using>.+?))?)?\s*;?\s*$",
+                          re.IGNORECASE | re.DOTALL)
+_ROLE_GRANT = re.compile(r"^\s*GRANT\s+(?P<roles>(?:(?!\sON\s).)+?)\s+TO\s", re.IGNORECASE)
 
 
 def _like(pattern: str) -> re.Pattern:
@@ -262,6 +277,11 @@ def _like(pattern: str) -> re.Pattern:
             out.append(re.escape(ch))
         i += 1
     return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+def _bare(role: str) -> str:
+    """A role name as written in grants or USING, compared without quotes and spaces."""
+    return re.sub(r"[`'\"\s]", "", role)
 
 
 def _show_value(value: Any) -> str | None:
@@ -316,10 +336,10 @@ class _SandboxSession(Session):
         # sqlglot cannot parse SHOW GRANTS FOR CURRENT_USER() or 'u'@'h': answer before parsing.
         match = _SHOW_GRANTS.match(sql)
         if match:
-            return self._show_grants(match.group("who"))
+            return self._show_grants(match.group("who"), match.group("using"))
         return await super().handle_query(sql, attrs)
 
-    def _show_grants(self, who: str | None) -> tuple[list, list[str]]:
+    def _show_grants(self, who: str | None, using: str | None = None) -> tuple[list, list[str]]:
         user = self.user
         if user is None:
             raise MysqlError("Not logged in", code=ErrorCode.ACCESS_DENIED_ERROR)
@@ -332,6 +352,17 @@ class _SandboxSession(Session):
         lines = user.grants
         if lines is None:
             lines = grant_lines(user.name, user.host, user.databases or [], self.config.grant_quote)
+        if using:
+            if not self.config.roles:
+                raise MysqlError("You have an error in your SQL syntax; check the manual that corresponds to your "
+                                 f"MySQL server version for the right syntax to use near 'USING {using}'",
+                                 code=ER_PARSE_ERROR)
+            granted = {_bare(r) for line in lines if (m := _ROLE_GRANT.match(line)) for r in m["roles"].split(",")}
+            for role in using.split(","):
+                if _bare(role) not in granted:
+                    raise MysqlError(f"{role.strip()} is not granted to `{user.name}`@`{user.host}`",
+                                     code=ER_ROLE_NOT_GRANTED)
+            lines = [*lines, *user.role_grants]
         return [(line,) for line in lines], [f"Grants for {user.name}@{user.host}"]
 
     async def _set_var_middleware(self, q):
@@ -340,6 +371,8 @@ class _SandboxSession(Session):
         functions = mysql_function_mapping(self)
         functions["CURRENT_USER"] = lambda: f"{self.username}@{self.user.host if self.user else '%'}"
         functions["USER"] = functions["SESSION_USER"] = functions["SYSTEM_USER"] = lambda: f"{self.username}@localhost"
+        if self.config.roles:
+            functions["CURRENT_ROLE"] = lambda: ",".join(self.user.active_roles) if self.user and self.user.active_roles else "NONE"
         for name, value in self.config.functions.items():
             functions[name.upper()] = lambda value=value: value
         expression = q.expression
@@ -353,10 +386,14 @@ class _SandboxSession(Session):
                 if not isinstance(item, (exp.Alias, exp.Star)):
                     item.replace(exp.alias_(item.copy(), item.sql(dialect="mysql"), quoted=True))
         with VariableProcessor(functions, self.variables, expression).set_variables():
-            for node in expression.find_all(exp.Anonymous):
+            # Functions nothing replaced: sqlglot's executor would fail on them with a traceback.
+            # (CURRENT_ROLE() is left only on a server without roles, where it is unknown too.)
+            unknown = [n.name for n in expression.find_all(exp.Anonymous)]
+            unknown += ["CURRENT_ROLE" for _ in expression.find_all(exp.CurrentRole)]
+            if unknown:
                 if not self.database:
                     raise MysqlError("No database selected", code=ErrorCode.NO_DB_ERROR)
-                raise MysqlError(f"FUNCTION {self.database}.{node.name} does not exist", code=ER_SP_DOES_NOT_EXIST)
+                raise MysqlError(f"FUNCTION {self.database}.{unknown[0]} does not exist", code=ER_SP_DOES_NOT_EXIST)
             return await q.next()
 
     async def _show(self, expression: exp.Show):
@@ -522,6 +559,12 @@ class _Server(MysqlServer):
             await self.control.remove(connection_id)
 
 
+def _log_loop_error(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """An error in the server's event loop (a task's exception nobody awaited ...): to the
+    server's log, as mysql-mimic's own errors go, not through asyncio's logger."""
+    _log.error("%s", context.get("message", "error in the event loop"), exc_info=context.get("exception"))
+
+
 class MimicMySQL:
     """A running mysql-mimic server. Attributes: host, port, config, and the default login
     (user, password, database) taken from the config's first user and database."""
@@ -553,6 +596,7 @@ class MimicMySQL:
 
     def start(self, timeout: float = 10.0) -> MimicMySQL:
         self._loop = asyncio.new_event_loop()
+        self._loop.set_exception_handler(_log_loop_error)
         self._thread = threading.Thread(target=self._loop.run_forever, name="mysql-mimic", daemon=True)
         self._thread.start()
         self._server = _Server(

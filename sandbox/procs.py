@@ -12,6 +12,7 @@ is registered for an atexit stop, so an interrupted test run leaves nothing behi
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import signal
 import socket
@@ -215,15 +216,21 @@ def _stop_all() -> None:
 class ServedInThread:
     """Start/stop/with for a socketserver-style server (`self._server`) run in a thread.
 
-    Subclasses set `self._server` and `self._thread_name`; `stop()` shuts the loop down,
-    joins the thread and closes the socket, so nothing is left listening.
+    Subclasses set `self._server`, `self._thread_name` and `_log_name` (the logger a failed
+    request's traceback goes to; socketserver would print it on stderr); `stop()` shuts the loop
+    down, joins the thread and closes the socket, so nothing is left listening.
     """
 
     _server: Any
     _thread_name: str = "sandbox-server"
+    _log_name: str = "sandbox"
     _thread: threading.Thread | None = None
 
+    def _handle_error(self, request, client_address) -> None:
+        logging.getLogger(self._log_name).exception("error serving %s", client_address)
+
     def start(self):
+        self._server.handle_error = self._handle_error
         self._thread = threading.Thread(
             target=self._server.serve_forever, name=self._thread_name, kwargs={"poll_interval": 0.1}
         )

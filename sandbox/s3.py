@@ -164,6 +164,7 @@ class MinioLikeS3(ServedInThread, _S3Endpoint):
         self._server = _ProxyServer(self)
         self.host, self.port = self._server.server_address[:2]
         self._thread_name = f"minio-like-{self.port}"
+        self._log_name = "sandbox.s3"
 
     def origin_allowed(self, origin: str) -> bool:
         return self.allow_origin == "*" or origin in [o.strip() for o in self.allow_origin.split(",")]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import ssl
 import threading
 from dataclasses import dataclass
@@ -305,8 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_HEAD = do_GET
 
-    def log_message(self, format, *args) -> None:  # noqa: A002 - quiet test output
-        pass
+    def log_message(self, format, *args) -> None:  # noqa: A002 - to the log, not stderr
+        logging.getLogger("sandbox.tls").debug("%s %s", self.address_string(), format % args)
 
 
 class TLSListener(ServedInThread):
@@ -326,6 +327,7 @@ class TLSListener(ServedInThread):
         self._server = _HTTPSServer(server_context(pair, workdir), f"wbinstall sandbox tls: {scenario}\n".encode())
         self.host, self.port = self._server.server_address[:2]
         self._thread_name = f"tls-{scenario}"
+        self._log_name = "sandbox.tls"
 
     @property
     def url(self) -> str:

@@ -10,7 +10,7 @@ from wbinstall.checklist import for_step
 from wbinstall.requirements import CLOUDS, ENVIRONMENTS, WORKLOADS
 from wbinstall.screens.base import StepScreen
 from wbinstall.screens.widgets.fields import secret_field
-from wbinstall.screens.widgets.toggles import Choice
+from wbinstall.screens.widgets.toggles import Choice, Choices
 
 
 class ChoiceScreen(StepScreen):
@@ -20,7 +20,7 @@ class ChoiceScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         current = self.state.get((self.KEY,)) or self.OPTIONS[0][0]
         self.state.set((self.KEY,), current)
-        with RadioSet(id=self.KEY):
+        with Choices(id=self.KEY):
             for value, label in self.OPTIONS:
                 yield Choice(label, value=value == current, name=value)
 
@@ -37,11 +37,38 @@ class ChoiceScreen(StepScreen):
         pass
 
 
+# What each workload is, one line each beside its name on the Workload step.
+WORKLOAD_MEANINGS = {
+    "models": "experiment tracking, artifacts, model registry",
+    "weave": "tracing and evaluating LLM applications",
+    "models-and-weave": "both products on one deployment",
+}
+assert set(WORKLOAD_MEANINGS) == set(WORKLOADS)
+
+
+def workload_effect() -> str:
+    """What the choice changes, with the reference architecture's production node sizes."""
+    nodes = [sizing.recommend(w, "production", "other").kubernetes_node for w in WORKLOADS]
+    cpu = _listed(str(n.cpu) for n in nodes)
+    memory = _listed(str(n.memory_gb) for n in nodes)
+    return (f"The choice sets each worker node's size on the Sizing step: in production {cpu} CPU "
+            f"and {memory} GiB, in the order above.")
+
+
+def _listed(items) -> str:
+    items = list(items)
+    return ", ".join(items[:-1]) + f" or {items[-1]}" if len(items) > 1 else "".join(items)
+
+
 class WorkloadScreen(ChoiceScreen):
     STEP, HEADING, KEY = "workload", "Workload", "workload"
     INTRO = "What will this W&B deployment run? (↑/↓ to choose, ctrl+n for Next)"
-    OPTIONS = tuple((w, sizing.WORKLOAD_NAMES[w]) for w in WORKLOADS)
+    OPTIONS = tuple((w, f"{sizing.WORKLOAD_NAMES[w]:<18}{WORKLOAD_MEANINGS[w]}") for w in WORKLOADS)
     OWNS = (("workload",),)
+
+    def compose_form(self) -> ComposeResult:
+        yield from super().compose_form()
+        yield Static(workload_effect(), id="workload-effect", classes="hint")
 
 
 class EnvironmentScreen(ChoiceScreen):

@@ -16,7 +16,8 @@ TEXT = (
     "an answers file that `wbinstall --answers FILE` can replay.\n\n"
     "Secrets are saved only as references (env:VARIABLE or file:PATH), never as values. "
     "Progress is saved as you go: if the connection drops, run wbinstall again to resume.\n\n"
-    "Keys: Tab / Shift+Tab move, Enter chooses, Ctrl+N next step, Esc back, Ctrl+Q quit."
+    "Keys: Tab / Shift+Tab move, ↑/↓ choose, Enter presses a button, Ctrl+N next step, Esc back, "
+    "Ctrl+Q quit."
 )
 
 

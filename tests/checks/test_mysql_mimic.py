@@ -154,10 +154,32 @@ def test_mysql_57_quoting_and_escaped_names_pass(sandbox_mysql):
     assert check(sandbox_mysql("mysql-5.7.44", users=users))["mysql.grants"].status == "pass"
 
 
-def test_grants_through_a_role_the_server_cannot_expand_warn(sandbox_mysql):
-    # mysql-mimic has no CURRENT_ROLE(): whether the role is active stays unknown.
-    users = user_with(["GRANT USAGE ON *.* TO `wandb_local`@`%`", "GRANT `wandb_rw`@`%` TO `wandb_local`@`%`"])
+ROLE_LINES = ["GRANT USAGE ON *.* TO `wandb_local`@`%`", "GRANT `wandb_rw`@`%` TO `wandb_local`@`%`"]
+ROLE_PRIVILEGES = ["GRANT ALL PRIVILEGES ON `wandb_local`.* TO `wandb_local`@`%` WITH GRANT OPTION"]
+
+
+def test_grants_through_a_role_active_at_login_pass(sandbox_mysql):
+    # CURRENT_ROLE() names the role; SHOW GRANTS ... USING it shows the role's privileges.
+    users = [MysqlUser(DEFAULT_USER, DEFAULT_PASSWORD, grants=ROLE_LINES, databases=[DEFAULT_DATABASE],
+                       active_roles=["`wandb_rw`@`%`"], role_grants=ROLE_PRIVILEGES)]
     result = check(sandbox_mysql("mysql-8.0.36", users=users))["mysql.grants"]
+    assert result.status == "pass"
+    assert any(line.startswith("via active roles: GRANT ALL PRIVILEGES") for line in result.evidence)
+
+
+def test_grants_through_a_role_not_active_at_login_fail(sandbox_mysql):
+    # MySQL 8 answers CURRENT_ROLE() with NONE: W&B's connections would not have the role's rights.
+    users = user_with(ROLE_LINES)
+    result = check(sandbox_mysql("mysql-8.0.36", users=users))["mysql.grants"]
+    assert result.status == "fail" and "its roles (`wandb_rw`@`%`) are not active at login" in result.summary
+    assert "SET DEFAULT ROLE ALL TO 'wandb_local'@'%';" in result.remedy
+
+
+def test_grants_through_a_role_the_server_cannot_expand_warn(sandbox_mysql):
+    # A server that cannot say which roles are active (CURRENT_ROLE() is error 1305 there, as on
+    # a server without roles): whether the role's privileges apply stays unknown.
+    users = user_with(ROLE_LINES)
+    result = check(sandbox_mysql("mysql-8.0.36", users=users, roles=False))["mysql.grants"]
     assert result.status == "warn" and "wandb_rw" in result.summary
 
 

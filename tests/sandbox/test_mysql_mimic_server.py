@@ -6,7 +6,8 @@ import pymysql
 import pytest
 
 from sandbox.mysql_mimic_server import (
-    ADMIN_PASSWORD, ADMIN_USER, PRESETS, WANDB_RECOMMENDED, Database, MimicMySQL, preset,
+    ADMIN_PASSWORD, ADMIN_USER, DEFAULT_DATABASE, DEFAULT_PASSWORD, DEFAULT_USER, PRESETS, WANDB_RECOMMENDED,
+    Database, MimicMySQL, MysqlUser, preset,
 )
 
 EXPECTED_VERSIONS = {
@@ -177,3 +178,33 @@ def test_stop_leaves_no_thread_and_frees_the_port():
         server.stop()
     assert not [t for t in threading.enumerate() if t.name == "mysql-mimic"]
     assert error_code(lambda: pymysql.connect(host="127.0.0.1", port=port, user="x", connect_timeout=2)) == 2003
+
+
+@pytest.mark.parametrize("name", [p for p in PRESETS if not p.startswith("mysql-5.")])
+def test_current_role_is_none_without_an_active_role(sandbox_mysql, name):
+    with connect(sandbox_mysql(name)) as conn:
+        assert query(conn, "SELECT CURRENT_ROLE()") == [("NONE",)]
+
+
+def test_current_role_and_show_grants_using_the_active_role(sandbox_mysql):
+    lines = ["GRANT USAGE ON *.* TO `wandb_local`@`%`", "GRANT `wandb_rw`@`%` TO `wandb_local`@`%`"]
+    extra = ["GRANT ALL PRIVILEGES ON `wandb_local`.* TO `wandb_local`@`%`"]
+    users = [MysqlUser(DEFAULT_USER, DEFAULT_PASSWORD, grants=lines, databases=[DEFAULT_DATABASE],
+                       active_roles=["`wandb_rw`@`%`"], role_grants=extra)]
+    with connect(sandbox_mysql("mysql-8.0.36", users=users)) as conn:
+        assert query(conn, "SELECT CURRENT_ROLE()") == [("`wandb_rw`@`%`",)]
+        assert query(conn, "SHOW GRANTS FOR CURRENT_USER() USING `wandb_rw`@`%`") == [(g,) for g in lines + extra]
+        assert error_code(lambda: query(conn, "SHOW GRANTS FOR CURRENT_USER() USING `other`@`%`")) == 3530
+
+
+def test_a_server_without_roles_answers_with_its_own_errors(sandbox_mysql):
+    # MySQL 5.7: CURRENT_ROLE() is an unknown function (1305; 1046 before a database is chosen)
+    # and SHOW GRANTS ... USING a syntax error (1064), never a traceback.
+    server = sandbox_mysql("mysql-5.7.44")
+    with connect(server) as conn:
+        with pytest.raises(pymysql.MySQLError) as failure:
+            query(conn, "SELECT CURRENT_ROLE()")
+        assert failure.value.args == (1305, f"FUNCTION {DEFAULT_DATABASE}.CURRENT_ROLE does not exist")
+        assert error_code(lambda: query(conn, "SHOW GRANTS FOR CURRENT_USER() USING `r`@`%`")) == 1064
+    with connect(server, database=None) as conn:
+        assert error_code(lambda: query(conn, "SELECT CURRENT_ROLE()")) == 1046

@@ -6,6 +6,7 @@ import pytest
 from textual.widgets import Input
 
 from tests.wizard.support import FakeClock, ScriptedChecks, loaded_answers, wizard
+from wbinstall.checks.result import Result
 from wbinstall.screens import flow
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
@@ -126,3 +127,27 @@ def test_no_color_still_shows_every_state(snap_compare, state_dir, monkeypatch):
     clock = FakeClock()
     app = wizard(state_dir, loaded=loaded_answers(), clock=clock)
     assert snap_compare(app, run_before=at_step("database", clock))
+
+
+LONG_RESULTS = {
+    "dns.a-record": Result(
+        "dns.a-record", "fail",
+        "wandb.example.com resolves to 198.51.100.7 and 198.51.100.8, neither of which is the "
+        "ingress address 203.0.113.10",
+        remedy="Point the A record of wandb.example.com at 203.0.113.10 (the ingress controller's "
+               "load balancer), then wait for the old records' TTL (300 s) to pass:\n"
+               "  wandb.example.com. 300 IN A 203.0.113.10"),
+}
+
+
+def test_wrapped_check_lines_keep_their_column(snap_compare, state_dir):
+    # At 80 columns the summary continues under the summary and the remedy under the remedy.
+    clock = FakeClock()
+    app = wizard(state_dir, loaded=loaded_answers(), checks=ScriptedChecks(LONG_RESULTS), clock=clock)
+
+    async def run_before(pilot):
+        await at_step("network", clock)(pilot)
+        pilot.app.screen.query_one("#checks").focus()  # scrolls the panel into view
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
