@@ -3,6 +3,7 @@
     python -m sandbox up        start it, write .sandbox/answers.yaml, wait for Ctrl-C
     python -m sandbox wizard    start it and open the wizard prefilled (what `./dev run` does)
     python -m sandbox check     start it and run `wbinstall check` against it
+    ... --storage s3|gcs|azure  the bucket on moto's S3 (default), gcp-storage-emulator or Azurite
 
 A real Kubernetes control plane with kwok nodes (three r6i.xlarge), an ingress and a volume
 stand-in, the W&B operator stand-in; a MySQL-8 server tuned as W&B documents; an S3 bucket with
@@ -42,7 +43,7 @@ def _secret_file(directory: Path, name: str, value: str) -> str:
 
 
 @contextlib.contextmanager
-def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | None = None):
+def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | None = None, storage: str = "s3"):
     """Start everything; yield the answers file; stop everything (also on Ctrl-C). With `logs`
     (entered), status lines go to the terminal through it and the servers' output to their log
     files; without (pytest, which captures output itself), status lines go to stderr."""
@@ -57,7 +58,6 @@ def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | Non
     from sandbox.kube.cluster import ADMIN_CONTEXT, KubeCluster
     from sandbox.kube.ingress_standin import CLASS_NAME
     from sandbox.license import valid_license
-    from sandbox.s3 import ACCESS_KEY, REGION, SECRET_KEY, SandboxS3, wandb_cors_rules
     from sandbox.tls import SandboxCA, start_tls_listener
 
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -71,8 +71,7 @@ def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | Non
 
         mysql = mm.MimicMySQL(mm.preset("mysql-8.0.36", variables=mm.WANDB_RECOMMENDED)).start()
         stack.callback(mysql.stop)
-        s3 = stack.enter_context(SandboxS3())
-        bucket = s3.create_bucket("wandb-sandbox", cors_rules=wandb_cors_rules(f"https://{HOST}"))
+        store = _bucket(storage, stack, directory)
         dns = stack.enter_context(SandboxDNS())
         dns.set_a(HOST, "127.0.0.1")
         ca = SandboxCA(directory / "ca")
@@ -90,9 +89,7 @@ def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | Non
             "ingress": {"class": CLASS_NAME},
             "mysql": {"host": mysql.host, "port": mysql.port, "database": mm.DEFAULT_DATABASE, "user": mm.DEFAULT_USER,
                       "password": {"file": _secret_file(directory, "mysql-password.txt", mm.DEFAULT_PASSWORD)}},
-            "storage": {"provider": "s3-compatible", "bucket": bucket, "region": REGION, "endpoint": s3.endpoint_url,
-                        "accessKey": {"file": _secret_file(directory, "s3-access-key.txt", ACCESS_KEY)},
-                        "secretKey": {"file": _secret_file(directory, "s3-secret-key.txt", SECRET_KEY)}},
+            "storage": store,
             "checks": {"dns": {"nameservers": [f"{dns.host}:{dns.port}"]},
                        "tls": {"address": f"{tls.host}:{tls.port}", "caBundle": str(tls.ca_bundle)}},
         }
@@ -102,6 +99,34 @@ def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | Non
         where = f"; server logs: {logs.directory}" if logs is not None else ""
         say(f"sandbox: ready in {cluster.startup_seconds:.0f} s; answers: {path}{where}")
         yield path
+
+
+def _bucket(storage: str, stack: contextlib.ExitStack, directory: Path) -> dict:
+    """A bucket with W&B's CORS rules for the host, on the chosen store: its `storage` answers."""
+    origin = f"https://{HOST}"
+    if storage == "gcs":
+        from sandbox.gcs import SandboxGCS, wandb_cors
+
+        gcs = stack.enter_context(SandboxGCS(directory / "gcs"))
+        bucket = gcs.create_bucket("wandb-sandbox", cors=wandb_cors(origin))
+        return {"provider": "gcs", "bucket": bucket, "endpoint": gcs.endpoint,
+                "serviceAccountKey": {"file": _secret_file(directory, "gcs-key.json", gcs.service_account_key())}}
+    if storage == "azure":
+        from sandbox.azurite import ACCOUNTS, SandboxAzurite, wandb_cors_rules
+
+        account = ACCOUNTS[0]
+        az = stack.enter_context(SandboxAzurite(directory / "azurite", accounts=(account,)))
+        az.set_cors(account, wandb_cors_rules(origin))
+        return {"provider": "azure", "account": account, "bucket": az.create_container(account, "wandb"),
+                "endpoint": az.endpoint(account),
+                "accountKey": {"file": _secret_file(directory, "azure-account-key.txt", az.account_key(account))}}
+    from sandbox.s3 import ACCESS_KEY, REGION, SECRET_KEY, SandboxS3, wandb_cors_rules
+
+    s3 = stack.enter_context(SandboxS3())
+    bucket = s3.create_bucket("wandb-sandbox", cors_rules=wandb_cors_rules(origin))
+    return {"provider": "s3-compatible", "bucket": bucket, "region": REGION, "endpoint": s3.endpoint_url,
+            "accessKey": {"file": _secret_file(directory, "s3-access-key.txt", ACCESS_KEY)},
+            "secretKey": {"file": _secret_file(directory, "s3-secret-key.txt", SECRET_KEY)}}
 
 
 def _wbinstall(directory: Path, logs: ServerLogs, *args: str) -> int:
@@ -117,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=("up", "wizard", "check"))
     parser.add_argument("--dir", default=".sandbox", help="where the answers and secret files go (default: .sandbox)")
+    parser.add_argument("--storage", choices=("s3", "gcs", "azure"), default="s3",
+                        help="the bucket's store: moto's S3 (default), gcp-storage-emulator or Azurite")
     args = parser.parse_args(argv)
     # Ctrl-C in `up` and a SIGTERM both unwind through the ExitStack, stopping every server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -126,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bin_dir = ensure_binaries("run")  # before the logs take stderr: a first build's progress is for you
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with ServerLogs(directory / "logs") as logs, running(directory, logs, bin_dir) as answers:
+        with ServerLogs(directory / "logs") as logs, running(directory, logs, bin_dir, args.storage) as answers:
             if args.command == "wizard":
                 return _wbinstall(directory, logs, "--answers", str(answers), "--interactive")
             if args.command == "check":
