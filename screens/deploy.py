@@ -21,6 +21,7 @@ from textual.widgets import Button, Log, Static
 
 from wbinstall.screens.base import StepScreen
 from wbinstall.screens.bridge import runs
+from wbinstall.screens.widgets.checks import HangingLines
 from wbinstall.screens.widgets.rollout import DeployView
 from wbinstall.session.install import ApplyError
 from wbinstall.session.runs import RunDone
@@ -182,9 +183,10 @@ class DeployScreen(StepScreen):
         if view is None:
             return
         self.query_one("#deploy-status", Static).update(view.status(self.services.clock() - self._last_event_at))
-        self.query_one("#deploy-resources", Static).update(view.resources())
+        # Wrapped reasons stay under their own column at 80 columns.
+        self.query_one("#deploy-resources", Static).update(HangingLines.of(view.resources()))
         result = self.query_one("#deploy-result", Static)
-        result.update(view.result())
+        result.update(HangingLines.of(view.result()))
         result.display = view.finished
 
     # ---- leaving ----------------------------------------------------------------------

@@ -37,6 +37,15 @@ class HangingLines:
 
     rows: list[tuple[Text, Text]] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, text: Text) -> HangingLines:
+        """Each line of `text` wrapped under its own indentation (its leading spaces)."""
+        out = cls()
+        for line in text.split("\n"):
+            n = len(line.plain) - len(line.plain.lstrip(" "))
+            out.add(line[:n], line[n:])
+        return out
+
     def add(self, lead: Text | str, body: Text | str) -> None:
         self.rows.append((Text(lead) if isinstance(lead, str) else lead,
                           Text(body) if isinstance(body, str) else body))
