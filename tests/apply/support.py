@@ -71,8 +71,8 @@ def answers_file(tmp_path: Path, cluster: Any, namespace: str, *, mysql_host: st
     return path
 
 
-def wbinstall(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+def wbinstall(*args: str, timeout: float = 240, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "WB_TEST_LICENSE": "test-license-0001", "WB_TEST_MYSQL_PASSWORD": "test-mysql-password",
-           "NO_COLOR": "1"}
+           "NO_COLOR": "1", **(env or {})}
     return subprocess.run([sys.executable, "-m", "wbinstall", *args], capture_output=True, text=True,
                           cwd=REPO, env=env, timeout=timeout)
