@@ -174,7 +174,7 @@ def test_checks_settings_are_refused_at_validate_time(secret_env, tmp_path, chec
 
 def test_mysql_ca_file_is_checked_at_validate_time(secret_env, tmp_path):
     p = only(with_mysql("  caFile: rds-bundle.pem"), base_dir=tmp_path)
-    assert (p.path, p.line, p.message) == ("mysql.caFile", 10, "cannot read rds-bundle.pem")
+    assert (p.path, p.line, p.message) == ("mysql.caFile", 10, "cannot read rds-bundle.pem: No such file or directory")
     (tmp_path / "rds-bundle.pem").write_text(PEM)
     assert answers.parse(with_mysql("  caFile: rds-bundle.pem"), base_dir=tmp_path).answers.mysql.ca_file
 

@@ -30,8 +30,8 @@ def test_a_minimal_file_loads_with_defaults(write_answers, secret_env):
 
 
 def test_every_contract_field_is_accepted(write_answers, secret_env, tmp_path):
-    (tmp_path / "tls.crt").write_text("CERT")
-    (tmp_path / "tls.key").write_text("KEY")
+    (tmp_path / "tls.crt").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    (tmp_path / "tls.key").write_text("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n")
     (tmp_path / "kubeconfig").write_text("apiVersion: v1\n")
     path = write_answers("""\
         apiVersion: wbinstall/v1

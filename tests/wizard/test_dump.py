@@ -32,10 +32,12 @@ checks:
 def files(tmp_path):
     """The files FULL names, so that its cross-field rules (files exist) hold."""
     (tmp_path / "secrets").mkdir()
-    for name in ("secrets/license.txt", "sk.txt", "tls.crt", "tls.key", "kube.yaml"):
+    for name in ("secrets/license.txt", "sk.txt", "kube.yaml"):
         (tmp_path / name).write_text("x\n")
-    # A CA file must hold a PEM certificate (checked at load time).
-    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    # CA and certificate files must hold a PEM certificate, the key file a PEM key (checked at load time).
+    for name in ("ca.pem", "tls.crt"):
+        (tmp_path / name).write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    (tmp_path / "tls.key").write_text("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n")
     return tmp_path
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from wbinstall.answers import fields, positions, rules, yamlread
+from wbinstall.answers import fields, files, positions, rules, yamlread
 from wbinstall.answers.model import Answers
 from wbinstall.answers.problems import AnswersError, Problem
 from wbinstall.answers.secrets import SecretError, SecretRef
@@ -51,11 +51,9 @@ class Secrets(Mapping[Path, str]):
 def load(path: str | os.PathLike[str]) -> LoadedAnswers:
     p = FsPath(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AnswersError([Problem("", f"cannot read the answers file: {exc.strerror or exc}")], str(p)) from None
-    except UnicodeDecodeError:
-        raise AnswersError([Problem("", "the answers file is not UTF-8 text")], str(p)) from None
+        text = files.read_text(p, shown="the answers file")  # a bound past yamlread's, which names the line
+    except files.FileError as exc:
+        raise AnswersError([Problem("", str(exc))], str(p)) from None
     return parse(text, filename=str(p), base_dir=p.resolve().parent)
 
 

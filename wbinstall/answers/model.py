@@ -41,7 +41,21 @@ def _dns_label(value: str) -> str:
     return value
 
 
+def _url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+    except ValueError as exc:
+        raise ValueError(f"is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be a URL starting with https:// or http://, e.g. https://minio.example.com:9000")
+    return value
+
+
 FQDN = Annotated[str, AfterValidator(_fqdn)]
+Url = Annotated[str, AfterValidator(_url)]
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -87,7 +101,7 @@ class StorageAnswers(_Section):
     provider: Provider
     bucket: str = Field(description="Bucket name (Azure: the container)")
     region: str | None = None
-    endpoint: str | None = Field(default=None, description=(
+    endpoint: Url | None = Field(default=None, description=(
         "API endpoint URL: required for s3-compatible (e.g. https://minio.example.com:9000); optional for gcs "
         "(default https://storage.googleapis.com) and azure (default https://<account>.blob.core.windows.net)"))
     path: str | None = Field(default=None, description="Prefix inside the bucket")

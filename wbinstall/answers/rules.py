@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 
 from wbinstall.answers.fields import Path, secret_paths
-from wbinstall.answers.files import resolve
+from wbinstall.answers.files import FileError, read_bytes, resolve
 from wbinstall.answers.model import Answers
 
 
@@ -39,14 +39,10 @@ def cross_field(answers: Answers, base_dir: FsPath) -> list[tuple[Path, str, str
     if storage.provider == "s3-compatible":
         if not storage.endpoint:
             error(("storage", "endpoint"), "required when provider is s3-compatible (e.g. https://minio.example.com:9000)")
-        elif not storage.endpoint.startswith(("http://", "https://")):
-            error(("storage", "endpoint"), "must be a URL starting with https:// or http://")
         if storage.access_key is None or storage.secret_key is None:
             error(("storage",), "accessKey and secretKey are required when provider is s3-compatible")
     elif storage.endpoint and storage.provider == "s3":
         error(("storage", "endpoint"), "only used when provider is s3-compatible, gcs or azure")
-    elif storage.endpoint and not storage.endpoint.startswith(("http://", "https://")):
-        error(("storage", "endpoint"), "must be a URL starting with https:// or http://")
     if storage.provider == "s3" and not storage.region:
         error(("storage", "region"), "required when provider is s3 (the bucket's AWS region, e.g. us-east-1)")
     if storage.provider == "azure" and not storage.account:
@@ -76,18 +72,18 @@ def cross_field(answers: Answers, base_dir: FsPath) -> list[tuple[Path, str, str
         error(("ingress", missing), "certFile and keyFile go together: give both or neither")
     if ingress.tls_secret and ingress.cert_file:
         error(("ingress", "certFile"), "give either tlsSecret (an existing Secret) or certFile/keyFile, not both")
-    for key, value in (("certFile", ingress.cert_file), ("keyFile", ingress.key_file)):
-        if value and not _readable(value, base_dir):
-            error(("ingress", key), f"cannot read {value}")
+    for key, value, pem in (("certFile", ingress.cert_file, _CERT), ("keyFile", ingress.key_file, _KEY)):
+        if value and (problem := _file_problem(value, base_dir, pem)):
+            error(("ingress", key), problem)
 
     kubeconfig = answers.kubernetes.kubeconfig
-    if kubeconfig and not _readable(kubeconfig, base_dir):
-        error(("kubernetes", "kubeconfig"), f"cannot read {kubeconfig}")
+    if kubeconfig and (problem := _file_problem(kubeconfig, base_dir)):
+        error(("kubernetes", "kubeconfig"), problem)
 
     # CA files the checks read: refused now rather than when the check runs.
     for path, value in ((("mysql", "caFile"), answers.mysql.ca_file), (("checks", "tls", "caBundle"), answers.checks.tls.ca_bundle)):
         if value:
-            problem = _ca_file_problem(value, base_dir)
+            problem = _file_problem(value, base_dir, _CERT)
             if problem:
                 error(path, problem)
 
@@ -107,29 +103,16 @@ def cross_field(answers: Answers, base_dir: FsPath) -> list[tuple[Path, str, str
     return found
 
 
-def _ca_file_problem(path: str, base_dir: FsPath) -> str | None:
-    if not _readable(path, base_dir):
-        return f"cannot read {path}"
-    p = FsPath(path).expanduser()
-    p = p if p.is_absolute() else base_dir / p
+_CERT = ("-----BEGIN CERTIFICATE-----", "PEM certificate (-----BEGIN CERTIFICATE-----)")
+_KEY = ("PRIVATE KEY-----", "PEM private key (-----BEGIN ... PRIVATE KEY-----)")
+
+
+def _file_problem(path: str, base_dir: FsPath, pem: tuple[str, str] | None = None) -> str | None:
+    """Why the file cannot serve (unreadable, not a regular file, too large, not the PEM it must be)."""
     try:
-        with p.open("rb") as f:
-            head = f.read(4 * 1024 * 1024)
-    except OSError:
-        return f"cannot read {path}"
-    if b"-----BEGIN CERTIFICATE-----" not in head:
-        return f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        data = read_bytes(resolve(path, base_dir), shown=path)
+    except FileError as exc:
+        return str(exc)
+    if pem and pem[0].encode() not in data:
+        return f"{path} holds no {pem[1]}"
     return None
-
-
-def _readable(path: str, base_dir: FsPath) -> bool:
-    p = resolve(path, base_dir)
-    return p.is_file() and _can_open(p)
-
-
-def _can_open(p: FsPath) -> bool:
-    try:
-        with p.open("rb"):
-            return True
-    except OSError:
-        return False

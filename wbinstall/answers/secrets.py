@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, WithJsonSchema, model_validator
 
-from wbinstall.answers.files import FilePath, resolve
+from wbinstall.answers.files import FileError, FilePath, read_text, resolve
 
 
 class SecretError(ValueError):
@@ -66,13 +66,10 @@ class SecretRef(BaseModel):
             if not value:
                 raise SecretError(f"environment variable {self.env} is empty")
             return value
-        path = resolve(self.file, base_dir)
         try:
-            value = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SecretError(f"cannot read {path}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise SecretError(f"{path} is not UTF-8 text") from None
+            value = read_text(resolve(self.file, base_dir))
+        except FileError as exc:
+            raise SecretError(str(exc)) from None
         # Files written by editors and `echo` end in a newline that is not part of the secret.
         value = value.rstrip("\r\n")
         if not value:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wbinstall.answers import Answers, Secrets
-from wbinstall.answers.files import resolve
+from wbinstall.answers.files import read_text, resolve
 from wbinstall.manifests.operator import defaults
 
 Obj = dict[str, Any]
@@ -50,4 +50,4 @@ def objects(answers: Answers, secrets: Secrets, base_dir: Path) -> list[Obj]:
 
 
 def _read(path: str, base_dir: Path) -> str:
-    return resolve(path, base_dir).read_text(encoding="utf-8")
+    return read_text(resolve(path, base_dir))
