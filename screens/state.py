@@ -9,7 +9,9 @@ leak a secret.
 from __future__ import annotations
 
 import copy
+import typing
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,23 @@ _PLACEHOLDERS: dict[Key, Any] = {
 DEFAULT_ANSWERS_NAME = "wbinstall-answers.yaml"
 
 
+_WHERE_FROM = ": env:VARIABLE or file:PATH, where its value will come from"
+
+
+@cache
+def _field(name: str):
+    """A validator for one top-level answer, and whether it is a section (a mapping of fields)."""
+    from pydantic import BaseModel, TypeAdapter
+
+    from wbinstall.answers.secrets import SecretRef
+
+    info = next(f for n, f in _model()[0].model_fields.items() if (f.alias or n) == name)
+    kind = info.annotation
+    section = isinstance(kind, type) and issubclass(kind, BaseModel) and kind is not SecretRef
+    typed = typing.Annotated[info.annotation, *info.metadata] if info.metadata and not section else info.annotation
+    return TypeAdapter(typed), section
+
+
 def _model():
     """The answers model and its secret and file fields (pydantic loads on the first step)."""
     from wbinstall.answers.fields import path_fields, secret_paths
@@ -40,7 +59,6 @@ def _model():
 
     return Answers, secret_paths(Answers), path_fields(Answers)
 
-_SECTIONS = {("kubernetes",), ("ingress",), ("mysql",), ("storage",)}
 
 
 @dataclass
@@ -93,15 +111,10 @@ class WizardState:
         self.set(("checks", "skip"), [*kept, {"id": check_id, "reason": reason.strip()}])
 
     # ---- for checks and saving ----------------------------------------------------------
-    def filled(self, *, except_under: tuple[Key, ...] = ()) -> dict[str, Any]:
+    def filled(self) -> dict[str, Any]:
         """`data` with stand-ins for what later steps have not asked yet (for checks only)."""
         out = copy.deepcopy(self.data)
-        for p in except_under:
-            if p in _SECTIONS:  # so that a missing section reports its missing fields one by one
-                out.setdefault(p[0], {})
         for key, value in _PLACEHOLDERS.items():
-            if any(key[: len(p)] == p for p in except_under):
-                continue
             node = out
             for part in key[:-1]:
                 node = node.setdefault(part, {})
@@ -109,25 +122,28 @@ class WizardState:
         return out
 
     def problems(self, owned: tuple[Key, ...]) -> list[str]:
-        """Validation problems in the answers under `owned`, as 'field.path: message'."""
+        """Validation problems in the answers `owned` (top-level keys: a step's own section and
+        fields), as 'field.path: message'. Each is validated on its own, nothing else with it."""
         from pydantic import ValidationError
 
         from wbinstall.answers.loader import validation_problems
 
-        answers_model, secret_keys, _ = _model()
-        try:
-            answers_model.model_validate(self.filled(except_under=owned))
-        except ValidationError as exc:
-            out = []
-            for problem, err in zip(validation_problems(exc), exc.errors(include_url=False)):
-                loc = tuple(str(p) for p in err["loc"])
-                if any(loc[: len(p)] == p for p in owned):
-                    message = problem.message
-                    if err["type"] == "missing" and loc in secret_keys:
-                        message += ": env:VARIABLE or file:PATH, where its value will come from"
-                    out.append(f"{problem.path}: {message}")
-            return out
-        return []
+        _, secret_keys, _ = _model()
+        out = []
+        for (name,) in owned:
+            adapter, section = _field(name)
+            value = self.get((name,))
+            if value is None and not section:
+                out.append(f"{name}: is required" + (_WHERE_FROM if (name,) in secret_keys else ""))
+                continue
+            try:
+                adapter.validate_python({} if value is None else value)  # a section: its fields one by one
+            except ValidationError as exc:
+                for problem in validation_problems(exc, prefix=(name,)):
+                    path = tuple(problem.path.split("."))
+                    missing_secret = problem.message == "is required" and path in secret_keys
+                    out.append(f"{problem.path}: {problem.message}" + (_WHERE_FROM if missing_secret else ""))
+        return out
 
     def answers(self, target_dir: Path | None = None):
         """The complete answers (for saving and deploying); raises pydantic's ValidationError.

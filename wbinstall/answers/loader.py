@@ -127,14 +127,16 @@ def _at(exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None]:
     return (mark.line + 1, mark.column + 1) if mark else (None, None)
 
 
-def validation_problems(exc: ValidationError, where: positions.Positions | None = None) -> list[Problem]:
-    """pydantic's errors as Problems: the one wording of every face (lines when `where` is given)."""
+def validation_problems(exc: ValidationError, where: positions.Positions | None = None,
+                        prefix: Path = ()) -> list[Problem]:
+    """pydantic's errors as Problems: the one wording of every face (lines when `where` is given;
+    `prefix`: where the validated value sits in the answers, for a part validated on its own)."""
     where = where or positions.index(None)
-    return [_problem(err, where) for err in exc.errors(include_url=False)]
+    return [_problem(err, where, prefix) for err in exc.errors(include_url=False)]
 
 
-def _problem(err: Any, where: positions.Positions) -> Problem:
-    loc: Path = tuple(err["loc"])
+def _problem(err: Any, where: positions.Positions, prefix: Path = ()) -> Problem:
+    loc: Path = (*prefix, *err["loc"])
     kind = err["type"]
     secret = next((p for p in fields.secret_paths(Answers) if loc[: len(p)] == p), None)
     if kind == "extra_forbidden" and secret is not None:
