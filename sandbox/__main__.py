@@ -69,7 +69,7 @@ def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | Non
         stack.callback(cluster.stop)
         cluster.start_operator_standin(namespace=NAMESPACE)
 
-        mysql = mm.MimicMySQL(mm.preset("mysql-8.0.36", variables=mm.WANDB_RECOMMENDED)).start()
+        mysql = mm.MimicMySQL(mm.preset("mysql-8.4.8", variables=mm.WANDB_RECOMMENDED)).start()  # what W&B asks today
         stack.callback(mysql.stop)
         store = _bucket(storage, stack, directory)
         dns = stack.enter_context(SandboxDNS())
