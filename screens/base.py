@@ -7,6 +7,8 @@ thread never waits on I/O.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -42,12 +44,15 @@ class StepScreen(Screen):
         Binding("ctrl+r", "recheck", "Recheck"),
     ]
 
+    @cached_property
+    def check_ids(self) -> tuple[str, ...]:
+        return for_step(self.STEP)  # as declared in assets/checks.yaml
+
     def __init__(self, state: WizardState, services: Services):
         super().__init__(classes="step")
         self.state = state
         self.services = services
         self.running: set[str] = set()
-        self.check_ids = for_step(self.STEP)  # as declared in assets/checks.yaml
         self.checks = runs(self, self._on_check_event)
         self._debounce: Timer | None = None
 

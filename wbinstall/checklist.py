@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from wbinstall import data
 
 @dataclass(frozen=True)
 class ProbeSpec:
@@ -37,6 +36,8 @@ class DeclarationError(ValueError):
 
 @cache
 def declared() -> Declared:
+    from wbinstall import data  # imports PyYAML: not before it is needed
+
     raw = data.load("checks.yaml")
     probes = {name: ProbeSpec(name, p["gather"], float(p["timeout"])) for name, p in raw["probes"].items()}
     checks: list[CheckSpec] = []
