@@ -9,6 +9,7 @@ object travels as the plain JSON dict the server sends: judges and diffs read wh
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -128,6 +129,30 @@ class Kube:
     def list(self, path: str, **query: Any) -> Obj:
         return self.request("GET", path, query=list(query.items()))
 
+    def list_pages(self, path: str, *, limit: int = 500, deadline: float | None = None,
+                   **query: Any) -> Iterator[Obj]:
+        """A large list in pages, as kubectl reads it (`limit` / `continue`): one page's JSON
+        in memory at a time. With a `deadline` (time.monotonic()) every page, body included,
+        must arrive before it, else TimeoutError: a body that trickles in is cut off too
+        (urllib3's timeouts bound each socket read, not the whole response). Yields each page
+        (a List object); stops after the last. A 410 (the continue token expired: the read
+        took longer than etcd keeps its snapshot) raises KubeError like any other error."""
+        token: str | None = None
+        while True:
+            q = [*query.items(), ("limit", limit)] + ([("continue", token)] if token else [])
+            if deadline is None:
+                page = self.request("GET", path, query=q)
+            else:
+                resp = self.request("GET", path, query=q, stream=True, timeout=_left(deadline))
+                try:
+                    page = json.loads(_read_before(resp, deadline))
+                finally:
+                    resp.release_conn()
+            yield page
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return
+
     def watch(self, path: str, resource_version: str | None, timeout_seconds: int = 60,
               on_response: Any = None, **query: Any) -> Iterator[Obj]:
         """Events of one watch request (ends when the server closes it)."""
@@ -145,6 +170,22 @@ class Kube:
                     yield json.loads(line)
         finally:
             resp.release_conn()
+
+
+def _left(deadline: float) -> float:
+    return max(0.05, deadline - time.monotonic())
+
+
+def _read_before(resp: Any, deadline: float, chunk: int = 1 << 14) -> bytes:
+    parts: list[bytes] = []
+    while True:
+        if time.monotonic() > deadline:
+            resp.close()  # the rest of this body is not wanted; the connection cannot be reused
+            raise TimeoutError("the deadline passed while the response was still arriving")
+        data = resp.read(chunk)
+        if not data:
+            return b"".join(parts)
+        parts.append(data)
 
 
 def _kube_error(e: Any) -> KubeError:
