@@ -66,9 +66,10 @@ async def main():
     async with app.run_test(size=(80, 24)) as pilot:
         for step in ("workload", "environment", "cloud"):
             app.push_step(step)
-        await pilot.pause()
+            await pilot.pause()
         t0 = time.perf_counter()
         app.push_step("kubernetes")
+        await pilot.pause()
         ids = for_step("kubernetes")
         while not all(i in app.state.results for i in ids):
             await asyncio.sleep(0.02)
@@ -76,9 +77,10 @@ async def main():
         out["kubernetes"] = {{i: app.state.results[i].result.status for i in ids}}
         for step in ("database", "storage", "network"):
             app.push_step(step)
-        await pilot.pause()
+            await pilot.pause()
         t0 = time.perf_counter()
         app.push_step("sizing")
+        await pilot.pause()
         nodes = app.screen.query_one("#nodes")
         while "reading the cluster" in str(nodes.render()) or "k8s.capacity" not in app.state.results:
             await asyncio.sleep(0.02)
