@@ -193,4 +193,4 @@ def wait_nodes_ready(api: client.ApiClient, count: int, timeout: float = 300, pa
             return
         if time.monotonic() > deadline:
             raise TimeoutError(f"{ready} of {count} nodes Ready and schedulable after {timeout} s ({total} exist)")
-        time.sleep(1.0)
+        time.sleep(min(5.0, 0.5 + count / 1000))  # each look lists them all
