@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Select
 
 from wbinstall.screens.base import StepScreen
@@ -11,8 +12,28 @@ from wbinstall.screens.widgets.fields import Row, field
 from wbinstall.session.runs import RunDone
 
 
+TIMEOUT_KEY = ("checks", "timeout")
+DEFAULT_TIMEOUT, MAX_TIMEOUT = 10.0, 600.0  # the answers model's default and bound
+
+
+def more_time(screen: StepScreen) -> bool:
+    """Ctrl-T: double checks.timeout (the time each probe may take; saved with the answers)
+    and check again. A large cluster's node list may need more than the default 10 s."""
+    now = float(screen.state.get(TIMEOUT_KEY) or DEFAULT_TIMEOUT)
+    if now >= MAX_TIMEOUT:
+        screen.notify(f"Checks already have the most time: {MAX_TIMEOUT:g} s each (checks.timeout).", timeout=4)
+        return False
+    new = min(MAX_TIMEOUT, now * 2)
+    screen.state.set(TIMEOUT_KEY, new)
+    screen.app.save_progress(screen.STEP)
+    screen.notify(f"Checks may now take {new:g} s each (checks.timeout).", timeout=4)
+    screen.start_checks()
+    return True
+
+
 class KubernetesScreen(StepScreen):
     STEP, HEADING = "kubernetes", "Kubernetes"
+    BINDINGS = [*StepScreen.BINDINGS, Binding("ctrl+t", "more_time", "More time")]
     INTRO = "The cluster W&B goes into. Empty kubeconfig: $KUBECONFIG or ~/.kube/config."
     OWNS = (("kubernetes",),)
 
@@ -29,6 +50,9 @@ class KubernetesScreen(StepScreen):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.contexts = runs(self, self._show_contexts)
+
+    def action_more_time(self) -> None:
+        more_time(self)
 
     def on_mount(self) -> None:
         self._load_contexts(self.state.get(("kubernetes", "kubeconfig")))

@@ -16,28 +16,35 @@ from wbinstall.checks.result import Result
 # (answers, secrets, base_dir, only ids, on_result) -> results
 RunChecks = Callable[[Any, Any, Path, Iterable[str], Callable[[Result], None]], list[Result]]
 
+# How the wizard gives the probes more time, as remedies name it (the Kubernetes and Sizing
+# steps' key doubles checks.timeout).
+MORE_TIME = "Ctrl-T (more time, on the Kubernetes and Sizing steps)"
+
 
 def run_checks(answers, secrets, base_dir: Path, only: Iterable[str], on_result: Callable[[Result], None]) -> list[Result]:
     from wbinstall.checks import engine
 
-    return engine.run(answers, secrets, base_dir, only=list(only), on_result=on_result)
+    return engine.run(answers, secrets, base_dir, only=list(only), on_result=on_result,
+                      timeout=answers.checks.timeout, more_time=MORE_TIME)
 
 
-def list_nodes(answers, secrets, base_dir: Path) -> list[Any] | str:
+def list_nodes(answers, secrets, base_dir: Path) -> list[Any] | tuple[list[Any], str] | str:
     """The nodes W&B can run on as capacity.NodeCapacity (the k8s.capacity judge's own filter),
-    or why they could not be read."""
+    with a note when the list was cut short (nodes, note); or why they could not be read.
+    Reads the nodes only (the k8s-nodes probe), in pages, within checks.timeout."""
     from wbinstall import requirements
     from wbinstall.checks.context import ProbeContext
     from wbinstall.checks.k8s import probe
     from wbinstall.checks.k8s.capacity import runnable
 
     ctx = ProbeContext(answers, secrets, base_dir, deadline=time.monotonic() + answers.checks.timeout)
-    facts = probe.gather(ctx)
-    if facts.problem:
-        return f"cannot read the cluster: {facts.problem.detail}"
-    if facts.nodes.problem:
-        return f"cannot list the nodes: {facts.nodes.problem.detail}"
-    return runnable(facts.nodes.items, requirements.load().kubernetes.architectures)[0]
+    nodes = probe.gather_nodes(ctx)
+    if nodes.problem:
+        return f"cannot list the nodes: {nodes.problem.detail}"
+    measured = runnable(nodes.items, requirements.load().kubernetes.architectures)[0]
+    if not nodes.complete:
+        return measured, f"listed {len(nodes.items):,} nodes in {nodes.seconds:.0f} s, not all"
+    return measured
 
 
 def kube_contexts(kubeconfig: str | None, base_dir: Path) -> list[str]:

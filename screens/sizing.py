@@ -7,9 +7,12 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from wbinstall import sizing
-from wbinstall.checks.k8s.capacity import cores, fit_nodes, gib
+from textual.binding import Binding
+
+from wbinstall.checks.k8s.capacity import first_names, fit_nodes, group_fits
 from wbinstall.screens.base import StepScreen
 from wbinstall.screens.bridge import runs
+from wbinstall.screens.kubernetes import more_time
 from wbinstall.session.runs import RunDone
 
 
@@ -22,37 +25,48 @@ def recommendation_text(rec: sizing.Recommendation) -> str:
             f"  MySQL             {m.cpu} CPU, {m.memory_gb} GiB memory, {m.disk_gb} GB disk{mt}")
 
 
-def nodes_text(rec: sizing.Recommendation, nodes) -> Text:
+SCREEN_GROUPS = 4  # kinds of node shown before "and N more kinds": one 80x24 screen at any size
+
+
+def nodes_text(rec: sizing.Recommendation, nodes, note: str = "") -> Text:
+    """The nodes grouped by what matters to the sizing (machine type, os/arch, allocatable,
+    fits or short by how much): a few lines for 3 nodes or 5,000; offenders named."""
     text = Text()
     if isinstance(nodes, str):
         text.append(nodes, style="yellow")
         return text
+    if note:
+        text.append(f"{note}: Ctrl-T allows more time\n", style="yellow")
     if not nodes:
         text.append("No Ready, schedulable amd64 node found.", style="red")
         return text
     fits = fit_nodes(nodes, rec.kubernetes_node, rec.kubernetes_machine_type)
-    for fit in fits:
-        n = fit.node
-        mark, style = ("✔", "green") if fit.fits else ("✘", "red")
-        kind = f" {n.instance_type}" if n.instance_type else ""
+    groups = group_fits(fits)
+    for g in groups[:SCREEN_GROUPS]:
+        mark, style = ("✔", "green") if g.fits else ("✘", "red")
         text.append(f"{mark} ", style=f"bold {style}")
-        text.append(f"{n.name}{kind}: {cores(n.cpu)} CPU / {gib(n.memory_gib)} GiB")
-        if fit.verdict == "short":
-            short = [f"{cores(fit.cpu_short)} CPU" if fit.cpu_short > 0 else "",
-                     f"{gib(fit.memory_short_gib)} GiB" if fit.memory_short_gib > 0 else ""]
-            text.append(f"  short {', '.join(s for s in short if s)}", style="red")
-        elif fit.verdict != "meets":
-            text.append("  fits (within system reservations)", style="dim")
+        # No os/arch: the runnable filter leaves only linux nodes of an allowed architecture.
+        text.append(f"{len(g.names):,} × {g.instance_type or 'nodes'}: {g.cpu} CPU / {g.memory_gib} GiB")
+        if not g.fits:
+            text.append(f"  short {g.shortfall}", style="red")
+            text.append(f"\n    {first_names(g.names)}", style="dim")
+        elif g.verdict != "meets":
+            text.append("  fits (within reserve)", style="dim")
         else:
             text.append("  fits", style="green")
         text.append("\n")
+    if len(groups) > SCREEN_GROUPS:
+        rest = groups[SCREEN_GROUPS:]
+        text.append(f"  and {len(rest):,} more kinds of node ({sum(len(g.names) for g in rest):,} nodes, "
+                    f"{sum(len(g.names) for g in rest if not g.fits):,} short)\n", style="dim")
     ok = sum(f.fits for f in fits)
-    text.append(f"{ok} of {len(fits)} nodes meet the recommendation.", style="bold")
+    text.append(f"{ok:,} of {len(fits):,} nodes meet the recommendation.", style="bold")
     return text
 
 
 class SizingScreen(StepScreen):
     STEP, HEADING = "sizing", "Sizing"
+    BINDINGS = [*StepScreen.BINDINGS, Binding("ctrl+t", "more_time", "More time")]
 
     def _rec(self) -> sizing.Recommendation:
         g = self.state.get
@@ -61,7 +75,7 @@ class SizingScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         yield Static("Recommended (reference architecture)", classes="section-title")
         yield Static(recommendation_text(self._rec()), id="recommendation")
-        yield Static("Your nodes (allocatable)", classes="section-title")
+        yield Static("Your nodes (allocatable; Ready, schedulable, linux/amd64)", classes="section-title")
         yield Static(Text("reading the cluster…", style="dim"), id="nodes")
 
     def __init__(self, *args, **kwargs):
@@ -85,6 +99,13 @@ class SizingScreen(StepScreen):
         self.nodes.start(lambda emit, cancel: list_nodes(answers, state.secrets_for_checks(), state.base_dir),
                          name="nodes")
 
+    def action_more_time(self) -> None:
+        if more_time(self):
+            self._read_nodes()
+
     def _show_nodes(self, done: RunDone) -> None:
         nodes = f"cannot read the nodes: {done.error.partition(':')[0]}" if done.error else done.value
-        self.query_one("#nodes", Static).update(nodes_text(self._rec(), nodes))
+        note = ""
+        if isinstance(nodes, tuple):  # (nodes, why the list is incomplete)
+            nodes, note = nodes
+        self.query_one("#nodes", Static).update(nodes_text(self._rec(), nodes, note))

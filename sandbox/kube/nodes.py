@@ -133,3 +133,64 @@ def remove_all_nodes(api: client.ApiClient, wait: bool = True, timeout: float = 
         if time.monotonic() > deadline:
             raise TimeoutError("sandbox nodes still present after delete")
         time.sleep(0.2)
+
+
+# ----- many nodes at once (large-cluster tests and bench/scale_nodes.py) -------------------
+
+# A large shared cluster of three shapes: mostly r6i.xlarge, some r6i.2xlarge, a few m5.xlarge.
+FLEET_SHAPES: tuple[tuple[str, float], ...] = (("r6i.xlarge", 0.6), ("r6i.2xlarge", 0.3), ("m5.xlarge", 0.1))
+
+
+def fleet_specs(count: int, prefix: str = "fleet") -> list[dict]:
+    """node_body() keyword sets for `count` nodes in FLEET_SHAPES' proportions, spread over
+    three zones; names fleet-<shape>-<n> so that a report's offenders are recognisable."""
+    specs: list[dict] = []
+    left = count
+    for i, (shape, share) in enumerate(FLEET_SHAPES):
+        n = left if i == len(FLEET_SHAPES) - 1 else min(left, round(count * share))
+        left -= n
+        short = shape.replace(".", "-")
+        specs += [{"name": f"{prefix}-{short}-{j:05d}", "instance_type": shape, "zone": f"us-east-1{'abc'[j % 3]}"}
+                  for j in range(n)]
+    return specs
+
+
+def add_nodes(api: client.ApiClient, specs: list[dict], *, parallel: int = 8) -> None:
+    """Create many kwok-managed nodes concurrently, without waiting (see wait_nodes_ready)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    core = client.CoreV1Api(api)
+    with ThreadPoolExecutor(parallel, thread_name_prefix="add-nodes") as pool:
+        for f in [pool.submit(core.create_node, node_body(**spec)) for spec in specs]:
+            f.result()
+
+
+def wait_nodes_ready(api: client.ApiClient, count: int, timeout: float = 300, page: int = 500) -> None:
+    """Wait until `count` sandbox nodes are Ready and schedulable (transient taints lifted).
+    Reads the nodes in pages of plain JSON (no model objects: thousands of nodes)."""
+    import json
+
+    deadline = time.monotonic() + timeout
+    while True:
+        ready = total = 0
+        token = None
+        while True:
+            query = [("labelSelector", f"{SANDBOX_LABEL}=true"), ("limit", page)] + ([("continue", token)] if token else [])
+            resp = api.call_api("/api/v1/nodes", "GET", query_params=query, header_params={"Accept": "application/json"},
+                                auth_settings=["BearerToken"], _preload_content=False, _return_http_data_only=True)
+            listing = json.loads(resp.data)
+            for n in listing.get("items") or []:
+                total += 1
+                conditions = (n.get("status") or {}).get("conditions") or []
+                taints = (n.get("spec") or {}).get("taints") or []
+                if (any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+                        and not any(t.get("key") in TRANSIENT_TAINTS for t in taints)):
+                    ready += 1
+            token = (listing.get("metadata") or {}).get("continue")
+            if not token:
+                break
+        if ready >= count:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{ready} of {count} nodes Ready and schedulable after {timeout} s ({total} exist)")
+        time.sleep(min(5.0, 0.5 + count / 1000))  # each look lists them all

@@ -145,7 +145,7 @@ def test_capacity_passes_for_the_recommendation_the_nodes_meet(sandbox_kube):
     r = k8s(sandbox_kube.admin_kubeconfig, workload="weave", environment="test", cloud="aws")["k8s.capacity"]
     assert r.status == "pass"
     assert r.summary == "all 3 nodes meet the recommended 4 CPU / 32 GiB"
-    assert "sandbox-node-0 (r6i.xlarge): 4 CPU / 32 GiB allocatable, needs 4 CPU / 32 GiB: meets it" in r.evidence
+    assert "3 × r6i.xlarge linux/amd64: 4 CPU / 32 GiB, meets it" in r.evidence
 
 
 def test_undersized_node_makes_capacity_warn(sandbox_kube_nodes):
@@ -154,7 +154,7 @@ def test_undersized_node_makes_capacity_warn(sandbox_kube_nodes):
     r = k8s(sandbox_kube_nodes.admin_kubeconfig, workload="models", environment="test", cloud="aws")["k8s.capacity"]
     assert r.status == "warn"
     assert r.summary == "1 of 4 nodes are below the recommended 2 CPU / 16 GiB: t-small-0 2 CPU / 2 GiB"
-    assert "t-small-0 (t3.small): 2 CPU / 2 GiB allocatable, needs 2 CPU / 16 GiB: short 14 GiB" in r.evidence
+    assert "1 × t3.small linux/amd64: 2 CPU / 2 GiB, short 14 GiB: t-small-0" in r.evidence
     assert "r6i.large" in (r.remedy or "")
 
 
@@ -162,7 +162,8 @@ def test_production_sizing_on_small_nodes_fails_capacity_with_numbers(sandbox_ku
     r = k8s(sandbox_kube.admin_kubeconfig, workload="models", environment="production", cloud="aws")["k8s.capacity"]
     assert r.status == "fail"
     assert r.summary.startswith("no node meets the recommended 8 CPU / 64 GiB")
-    assert "sandbox-node-0 (r6i.xlarge): 4 CPU / 32 GiB allocatable, needs 8 CPU / 64 GiB: short 4 CPU, 32 GiB" in r.evidence
+    assert ("3 × r6i.xlarge linux/amd64: 4 CPU / 32 GiB, short 4 CPU, 32 GiB: sandbox-node-0, sandbox-node-1, "
+            "sandbox-node-2") in r.evidence
     assert "recommended: Models, production: 8 CPU / 64 GB per node (GB read as GiB), AWS machine type r6i.2xlarge" in r.evidence
 
 

@@ -393,8 +393,7 @@ def test_capacity_warns_when_some_nodes_are_short():
     r = run(judge.judge_capacity, kube(nodes=Listing(nodes)), workload="models", environment="production")
     assert r.status == "warn"
     assert r.summary == "1 of 2 nodes are below the recommended 8 CPU / 64 GiB: node-a 4 CPU / 15.2 GiB"
-    assert ("node-a (m5.xlarge): 4 CPU / 15.2 GiB allocatable, needs 8 CPU / 64 GiB: short 4 CPU, 48.8 GiB"
-            in r.evidence)
+    assert "1 × m5.xlarge linux/amd64: 4 CPU / 15.2 GiB, short 4 CPU, 48.8 GiB: node-a" in r.evidence
     assert "r6i.2xlarge" in (r.remedy or "") and "node-a" in (r.remedy or "")
 
 
@@ -429,6 +428,109 @@ def test_capacity_ignores_a_node_without_allocatable():
     r = run(judge.judge_capacity, kube(nodes=Listing(nodes)), workload="models", environment="production")
     assert r.status == "pass"
     assert any(e.startswith("no allocatable resources reported, ignored: new") for e in r.evidence)
+
+
+# ----- large clusters: grouped, bounded, every node in `data`, a list cut short ------------
+
+def fleet(count: int, prefix: str, make=amd64, **kw: Any) -> tuple[Node, ...]:
+    return tuple(make(f"{prefix}-{i:04d}", **kw) for i in range(count))
+
+
+def big_cluster() -> tuple[Node, ...]:
+    return (fleet(4812, "r6i", cpu="4", memory="32Gi", instance_type="r6i.xlarge")
+            + fleet(150, "m5", cpu="4", memory="16Gi", instance_type="m5.xlarge")
+            + fleet(38, "arm", arm64, taints=(Taint("kubernetes.io/arch", "NoSchedule", "arm64"),)))
+
+
+def test_capacity_groups_5000_nodes_by_kind_and_names_the_first_offenders():
+    r = run(judge.judge_capacity, kube(nodes=Listing(big_cluster())), workload="weave", environment="test")
+    assert r.status == "warn"
+    assert r.summary == ("150 of 4,962 nodes are below the recommended 4 CPU / 32 GiB: m5-0000 4 CPU / 16 GiB, "
+                         "m5-0001 4 CPU / 16 GiB, m5-0002 4 CPU / 16 GiB and 147 more")
+    assert r.evidence[1:] == (
+        "150 × m5.xlarge linux/amd64: 4 CPU / 16 GiB, short 16 GiB: m5-0000, m5-0001, m5-0002 and 147 more",
+        "4,812 × r6i.xlarge linux/amd64: 4 CPU / 32 GiB, meets it")
+    assert len(r.data["nodes"]) == 4962  # the JSON report keeps every node
+    assert {"name": "m5-0149", "instanceType": "m5.xlarge", "platform": "linux/amd64", "cpu": 4.0, "memoryGiB": 16.0,
+            "verdict": "short", "cpuShort": 0.0, "memoryShortGiB": 16.0} in r.data["nodes"]
+    assert "m5-0000, m5-0001, m5-0002 and 147 more" in (r.remedy or "")
+
+
+def test_arch_groups_nodes_by_platform_and_type():
+    r = run(judge.judge_arch, kube(nodes=Listing(big_cluster())))
+    assert r.status == "pass" and r.summary == "all 4,962 schedulable nodes are linux/amd64"
+    assert r.evidence == ("4,812 × r6i.xlarge linux/amd64", "150 × m5.xlarge linux/amd64",
+                          "not schedulable, ignored: arm-0000, arm-0001, arm-0002 and 35 more "
+                          "(kubernetes.io/arch=arm64:NoSchedule)")
+    assert len(r.data["nodes"]) == 5000
+
+
+def test_arch_names_the_first_arm_nodes_and_taints_a_large_pool_by_label():
+    nodes = fleet(100, "x86") + fleet(40, "arm", arm64)
+    r = run(judge.judge_arch, kube(nodes=Listing(nodes)))
+    assert r.status == "fail"
+    assert r.summary.startswith("40 of 140 schedulable nodes are not linux/amd64: arm-0000 (linux/arm64), ")
+    assert r.summary.endswith("and 32 more")
+    assert r.evidence[0] == "40 × m7g.2xlarge linux/arm64: arm-0000, arm-0001, arm-0002 and 37 more"
+    assert ("kubectl taint nodes -l kubernetes.io/arch=arm64 kubernetes.io/arch=arm64:NoSchedule   # 40 nodes"
+            in (r.remedy or ""))
+
+
+def test_many_kinds_of_node_are_bounded_to_ten_lines():
+    nodes = tuple(amd64(f"n{i}", cpu=str(8 + i), memory="64Gi", instance_type=f"type-{i}") for i in range(30))
+    r = run(judge.judge_capacity, kube(nodes=Listing(nodes)), workload="models", environment="production")
+    assert len(r.evidence) == 1 + judge.GROUP_LINES
+    assert r.evidence[-1] == "and 21 more kinds of node (21 nodes)"
+
+
+def test_node_list_cut_short_warns_with_the_count_and_how_to_allow_more_time():
+    listing = Listing(fleet(3500, "r6i", cpu="4", memory="32Gi", instance_type="r6i.xlarge"),
+                      complete=False, seconds=10.02, pages=7)
+    for judge_fn in (judge.judge_arch, judge.judge_capacity):
+        r = run(judge_fn, kube(nodes=listing), workload="weave", environment="test")
+        assert r.status == "warn"
+        assert r.summary.startswith("listed 3,500 nodes in 10 s, not all; ")
+        assert r.evidence[0] == "listed 3,500 nodes in 10 s, not all"
+        assert (r.remedy or "").startswith("Allow more time with --timeout SECONDS: ")
+        assert r.data["complete"] is False
+
+
+def test_node_list_cut_short_still_fails_on_an_arm_node_it_saw():
+    listing = Listing(fleet(10, "x86") + fleet(2, "arm", arm64), complete=False, seconds=3.0)
+    r = run(judge.judge_arch, kube(nodes=listing))
+    assert r.status == "fail" and r.evidence[0] == "listed 12 nodes in 3.0 s, not all"
+    assert "Allow more time with" in (r.remedy or "")
+
+
+def test_no_node_listed_in_time_warns_not_fails():
+    listing = Listing((), complete=False, seconds=10.0)
+    for judge_fn in (judge.judge_arch, judge.judge_capacity):
+        r = run(judge_fn, kube(nodes=listing))
+        assert r.status == "warn" and "listed 0 nodes in 10 s, not all" in r.summary
+
+
+def test_remedies_name_the_faces_way_to_more_time():
+    from tests.checks.support import inputs as make_inputs
+
+    listing = Listing(fleet(5, "x86"), complete=False, seconds=10.0)
+    wizard = replace(make_inputs(make_answers(cloud="aws")), more_time="Ctrl-T (more time)")
+    r = judge.judge_arch({"k8s": kube(nodes=listing)}, wizard)
+    assert "Allow more time with Ctrl-T (more time)" in (r.remedy or "") and "--timeout" not in (r.remedy or "")
+    r = judge.judge_connect({"k8s": unconnected("timeout", "timed out")}, wizard)
+    assert "Ctrl-T (more time)" in (r.remedy or "") and "--timeout" not in (r.remedy or "")
+
+
+def test_the_probes_listings_are_merged_into_the_facts_a_judge_reads():
+    from wbinstall.checks.k8s.facts import ClassFacts
+
+    connected = kube(nodes=Listing(), ingress_classes=Listing(), storage_classes=Listing(), access=Listing())
+    facts = {"k8s": connected, "k8s-nodes": Listing(fleet(3, "x86")),
+             "k8s-classes": ClassFacts(kube().ingress_classes, kube().storage_classes),
+             "k8s-access": Listing(review_all())}
+    answers = inputs(make_answers(cloud="aws"))
+    assert judge.judge_arch(facts, answers).summary == "all 3 schedulable nodes are linux/amd64"
+    assert judge.judge_ingress(facts, answers).status == "pass"
+    assert judge.judge_rbac(facts, answers).status == "pass"
 
 
 # ----- every dependent judge ---------------------------------------------------------------

@@ -102,6 +102,25 @@ def test_a_probe_that_ignores_its_deadline_becomes_a_timeout_result(fake_area):
     results = run(only=["t.stuck", "t.connect"], timeout=0.2)
     assert results["t.stuck"].status == "fail" and "no answer within 0.2 s" in results["t.stuck"].summary
     assert results["t.connect"].status == "pass"
+    assert "allow more time with --timeout SECONDS." in (results["t.stuck"].remedy or "")
+
+
+def test_the_timeout_remedy_takes_the_faces_way_to_more_time(fake_area):
+    results = run(only=["t.stuck"], timeout=0.2, more_time="Ctrl-T (more time)")
+    assert (results["t.stuck"].remedy or "").endswith("allow more time with Ctrl-T (more time).")
+    assert "--timeout" not in (results["t.stuck"].remedy or "")
+
+
+def test_a_results_data_reaches_the_json_report_only(fake_area, monkeypatch):
+    from dataclasses import replace
+
+    checks = dict(engine.CHECKS)
+    checks["t.connect"] = Check("t.connect", ("quick",), lambda f, i: replace(
+        passed("t.connect", "connected"), data={"nodes": [{"name": "n1"}, {"name": "n2"}]}))
+    monkeypatch.setattr(engine, "CHECKS", checks)
+    results = list(run(only=["t.connect"]).values())
+    assert json.loads(report.to_json(results))["results"][0]["data"] == {"nodes": [{"name": "n1"}, {"name": "n2"}]}
+    assert "n2" not in report.text(results)
 
 
 def test_user_skips_carry_their_reason_into_every_report(fake_area, monkeypatch):

@@ -18,6 +18,9 @@ class CheckInputs:
     answers: Answers
     requirements: Requirements
     base_dir: Path
+    # How this face lets a user give the probes more time, as a remedy says it: the CLI's
+    # flag, or the wizard's key (engine.run's `more_time`).
+    more_time: str = "--timeout SECONDS"
 
 
 @dataclass(frozen=True)

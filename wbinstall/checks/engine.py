@@ -40,11 +40,15 @@ def run(
     only: Iterable[str] | None = None,
     timeout: float | None = None,
     on_result: Callable[[Result], None] | None = None,
+    more_time: str = "--timeout SECONDS",
 ) -> list[Result]:
     """Results in the stable id order, for the selected checks (all by default).
 
     A selected check that could not run because a dependency failed brings that dependency's
-    own result into the list (so the report shows the cause and a failure decides the exit code)."""
+    own result into the list (so the report shows the cause and a failure decides the exit code).
+
+    `more_time` is how the calling face gives probes more time, in a remedy's words (the
+    CLI's flag by default; the wizard names its key)."""
     wanted = [i for i in CHECK_IDS if i in CHECKS and (not only or i in set(only))]
     user_skips = {s.id: s.reason for s in answers.checks.skip}
     # Dependencies are judged too (their outcome decides a dependent's skip), shown only if wanted.
@@ -52,7 +56,7 @@ def run(
     probe_names = sorted({p for i in needed if i not in user_skips for p in CHECKS[i].probes})
     facts = _gather(probe_names, answers, secrets, base_dir, timeout)
 
-    inputs = CheckInputs(answers, requirements.load(), base_dir)
+    inputs = CheckInputs(answers, requirements.load(), base_dir, more_time)
     results: dict[str, Result] = {}
     for check_id in needed:
         result = _judge(CHECKS[check_id], facts, inputs, user_skips, results)
@@ -127,7 +131,7 @@ def _judge(check: Check, facts: dict[str, Any], inputs: CheckInputs, user_skips:
         if isinstance(seen, ProbeTimedOut):
             return failed(check.id, f"no answer within {seen.seconds:g} s",
                           remedy="Check that this machine can reach the service (firewall, VPN, address), "
-                                 "or allow more time with --timeout.")
+                                 f"or allow more time with {inputs.more_time}.")
         if isinstance(seen, ProbeCrashed):
             return failed(check.id, "the check itself failed: please report this", seen.error)
     try:
@@ -150,4 +154,4 @@ def _scrub(result: Result, secrets: Secrets) -> Result:
         return text
 
     return Result(result.id, result.status, clean(result.summary) or "", tuple(clean(e) or "" for e in result.evidence),
-                  clean(result.remedy))
+                  clean(result.remedy), result.data)

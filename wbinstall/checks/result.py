@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["pass", "warn", "fail", "skip"]
 STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "skip")
@@ -18,10 +18,16 @@ class Result:
     evidence: tuple[str, ...] = field(default_factory=tuple)
     # What to do, in the user's own terms (their database name, their bucket, their host).
     remedy: str | None = None
+    # Everything seen, for tools (the JSON report): e.g. every node, where `evidence` groups
+    # them into lines a person reads. Not compared: a result is its verdict and its words.
+    data: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "status": self.status, "summary": self.summary,
-                "evidence": list(self.evidence), "remedy": self.remedy}
+        out: dict[str, object] = {"id": self.id, "status": self.status, "summary": self.summary,
+                                  "evidence": list(self.evidence), "remedy": self.remedy}
+        if self.data is not None:
+            out["data"] = self.data
+        return out
 
 
 def passed(id: str, summary: str, *evidence: str) -> Result:

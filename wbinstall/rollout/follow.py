@@ -7,7 +7,11 @@ Phases, each with its own time budget (events.Limits), in order:
   resource   the WeightsAndBiases resource exists and the operator set phase Completed
   workloads  every Deployment/StatefulSet/DaemonSet/Job labelled
              app.kubernetes.io/instance=<cr> is ready (at least one exists)
-Pods and Events in the namespace only explain why something is not ready.
+Pods and Events in the namespace only explain why something is not ready: reasons are
+looked up in what the watches already hold, never fetched (no request per judgement).
+
+Cost to the API server: one list and one long-lived watch per collection (seven), renewed
+every 5-10 minutes (watch.py); nothing is polled.
 
 Safe to call at any time, from any thread: on an install already under way it attaches to
 its progress; on a finished one it reports ready at once. `cancel.set()` ends it (outcome
@@ -55,7 +59,7 @@ class Follower:
     def __init__(self, kube: Kube, namespace: str, cr_name: str = "wandb",
                  controller: str = "wandb-controller-manager", limits: Limits | None = None,
                  on_event: Callable[[Event], None] | None = None, cancel: threading.Event | None = None,
-                 clock: Callable[[], float] = time.monotonic, watch_timeout: int = 30):
+                 clock: Callable[[], float] = time.monotonic, watch_timeout: int | None = None):
         self.kube, self.namespace, self.cr_name, self.controller = kube, namespace, cr_name, controller
         self.limits = limits or Limits()
         self.on_event = on_event or (lambda e: None)
@@ -220,7 +224,7 @@ def next_commands(namespace: str, not_ready: tuple[judge.ResourceState, ...] | l
 def follow(api_or_kube: Any, namespace: str, *, cr_name: str = "wandb",
            controller: str = "wandb-controller-manager", limits: Limits | None = None,
            on_event: Callable[[Event], None] | None = None, cancel: threading.Event | None = None,
-           watch_timeout: int = 30) -> Outcome:
+           watch_timeout: int | None = None) -> Outcome:
     """Watch until ready, failed, timed out or cancelled; call on_event (in this thread) for
     every progress event. Blocking: run it in a thread worker from a UI."""
     kube = api_or_kube if isinstance(api_or_kube, Kube) else Kube(api_or_kube)

@@ -7,11 +7,19 @@ or the server answers 410 Gone (the resourceVersion was compacted away). The wat
 * on 410 Gone: lists again and compares with what it had, sending only objects whose
   resourceVersion changed and deletions of those gone, so nothing is repeated.
 Objects it already passed on with the same resourceVersion are never sent twice.
+
+What it costs the API server: one list, then one long-lived watch request that the server
+ends after 5 to 10 minutes (a random `timeoutSeconds`, as client-go's reflectors choose, so
+that many watchers do not reconnect in step), resumed from the last resourceVersion without
+a list; bookmarks keep that resourceVersion fresh while nothing changes. It lists again only
+on 410 Gone. While the kind is not served yet (404: the CRD is still to come) it looks again
+every few seconds.
 """
 
 from __future__ import annotations
 
 import queue
+import random
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +28,8 @@ from wbinstall.kube import Kube, KubeError
 
 Obj = dict[str, Any]
 ADDED, MODIFIED, DELETED, SYNCED = "ADDED", "MODIFIED", "DELETED", "SYNCED"
+WATCH_SECONDS = (300, 600)   # client-go: minWatchTimeout 5 min, times 1 + rand
+MISSING_KIND_RETRY = 5.0     # seconds between looks for a kind not served yet
 
 
 @dataclass(frozen=True)
@@ -32,7 +42,7 @@ class Change:
 class Watcher:
     def __init__(self, kube: Kube, source: str, kind: str, api_version: str, path: str,
                  out: "queue.Queue[Change]", *, label_selector: str | None = None,
-                 field_selector: str | None = None, timeout_seconds: int = 30):
+                 field_selector: str | None = None, timeout_seconds: int | None = None):
         self.kube, self.source, self.kind, self.api_version = kube, source, kind, api_version
         self.path, self.out = path, out
         self.query: dict[str, str] = {}
@@ -40,6 +50,7 @@ class Watcher:
             self.query["labelSelector"] = label_selector
         if field_selector:
             self.query["fieldSelector"] = field_selector
+        # None: a random 5-10 minutes per watch request (WATCH_SECONDS).
         self.timeout_seconds = timeout_seconds
         self.known: dict[str, Obj] = {}       # uid -> last object sent
         self.resource_version: str | None = None
@@ -101,7 +112,8 @@ class Watcher:
             try:
                 if self.resource_version is None:
                     self._relist()
-                for event in self.kube.watch(self.path, self.resource_version, self.timeout_seconds,
+                seconds = self.timeout_seconds or random.randint(*WATCH_SECONDS)
+                for event in self.kube.watch(self.path, self.resource_version, seconds,
                                              on_response=self._hold, **self.query):
                     backoff = 0.2
                     if self._stop.is_set():
@@ -116,8 +128,8 @@ class Watcher:
                     # The kind is not served (yet): the CRD is still to be installed. Nothing
                     # to list is an answer too; look again shortly.
                     self._mark_synced()
-                    self._pause(min(backoff, 2.0))
-                    backoff = min(backoff * 2, 2.0)
+                    self._pause(min(backoff, MISSING_KIND_RETRY))
+                    backoff = min(backoff * 2, MISSING_KIND_RETRY)
                     continue
                 self._pause(backoff)
                 backoff = min(backoff * 2, 5.0)

@@ -1,2 +1,2 @@
-"""Kubernetes checks: one `k8s` probe reads the cluster once; seven judges read its facts
-(declared in assets/checks.yaml)."""
+"""Kubernetes checks: four probes (connect; nodes, in pages; classes; access reviews), each
+within its own time, and seven judges that read them (declared in assets/checks.yaml)."""

@@ -67,11 +67,13 @@ class NodeCapacity:
     cpu: float            # allocatable cores
     memory_bytes: float   # allocatable bytes
     instance_type: str | None = None
+    platform: str | None = None   # "linux/amd64"
 
     @classmethod
-    def parse(cls, name: str, cpu: str, memory: str, instance_type: str | None = None) -> NodeCapacity:
+    def parse(cls, name: str, cpu: str, memory: str, instance_type: str | None = None,
+              platform: str | None = None) -> NodeCapacity:
         """From the node's status.allocatable quantities ("3920m", "15896348Ki")."""
-        return cls(name, parse_quantity(cpu), parse_quantity(memory), instance_type)
+        return cls(name, parse_quantity(cpu), parse_quantity(memory), instance_type, platform)
 
     @property
     def memory_gib(self) -> float:
@@ -134,6 +136,71 @@ def fit_nodes(nodes: Iterable[NodeCapacity], need: NodeSize, recommended_type: s
     return tuple(fit_node(n, need, recommended_type) for n in nodes)
 
 
+@dataclass(frozen=True)
+class FitGroup:
+    """Nodes that look alike to the sizing: same machine type, platform, allocatable (as
+    shown) and verdict. What a person reads instead of one line per node."""
+
+    instance_type: str | None
+    platform: str | None
+    cpu: str              # as shown: "4", "3.92"
+    memory_gib: str       # as shown: "32", "15.2"
+    verdict: Verdict
+    shortfall: str        # "4 CPU, 48 GiB" ('' when at or above the table)
+    names: tuple[str, ...]
+
+    @property
+    def fits(self) -> bool:
+        return self.verdict != "short"
+
+    @property
+    def kind(self) -> str:
+        """"r6i.xlarge linux/amd64"."""
+        return " ".join(p for p in (self.instance_type, self.platform) if p) or "nodes"
+
+    @property
+    def outcome(self) -> str:
+        if self.verdict == "meets":
+            return "meets it"
+        if self.verdict == "within-reserve":
+            return f"meets it (short {self.shortfall}, within what the system reserves)"
+        if self.verdict == "recommended-type":
+            return "meets it (the recommended machine type)"
+        return f"short {self.shortfall}"
+
+    def describe(self, names: int = 3) -> str:
+        """"4,812 × r6i.xlarge linux/amd64: 4 CPU / 32 GiB, meets it"; offenders named."""
+        text = f"{len(self.names):,} × {self.kind}: {self.cpu} CPU / {self.memory_gib} GiB, {self.outcome}"
+        return text + (f": {first_names(self.names, names)}" if not self.fits else "")
+
+
+def group_fits(fits: Iterable[NodeFit]) -> list[FitGroup]:
+    """Groups, those short of the table first, then the largest first."""
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    for f in fits:
+        n = f.node
+        key = (n.instance_type, n.platform, cores(n.cpu), gib(n.memory_gib), f.verdict, _shortfall(f))
+        groups.setdefault(key, []).append(n.name)
+    out = [FitGroup(*key, tuple(names)) for key, names in groups.items()]
+    return sorted(out, key=lambda g: (g.fits, -len(g.names), g.kind))
+
+
+def _shortfall(f: NodeFit) -> str:
+    parts = []
+    if f.cpu_short > _EPSILON:
+        parts.append(f"{cores(f.cpu_short)} CPU")
+    if f.memory_short_gib > _EPSILON:
+        parts.append(f"{gib(f.memory_short_gib)} GiB")
+    return ", ".join(parts)
+
+
+def first_names(names: Iterable[str], limit: int = 3) -> str:
+    """"a, b, c and 185 more"."""
+    names = list(names)
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit:,} more" if len(names) > limit else "")
+
+
 def cores(value: float) -> str:
     """4.0 -> "4", 3.92 -> "3.92", 1.9305 -> "1.93"."""
     return f"{round(value, 2):g}"
@@ -153,13 +220,18 @@ def runnable(nodes: Iterable[Any], architectures: Iterable[str]) -> tuple[list[N
     `k8s.capacity` judge and the Sizing screen, so that the two never disagree."""
     allowed = set(architectures)
     candidates = [n for n in nodes if n.schedulable and n.arch in allowed and n.os in (NODE_OS, None)]
-    notes = [f"not Ready, ignored: {n.name}" for n in candidates if n.ready is False]
+    not_ready = [n.name for n in candidates if n.ready is False]
+    notes = [f"not Ready, ignored: {first_names(not_ready)}"] if not_ready else []
     measured: list[NodeCapacity] = []
+    unmeasured: dict[tuple[str | None, str | None], list[str]] = {}
     for n in candidates:
         if n.ready is False:
             continue
         try:
-            measured.append(NodeCapacity.parse(n.name, n.cpu or "", n.memory or "", n.instance_type))
+            measured.append(NodeCapacity.parse(n.name, n.cpu or "", n.memory or "", n.instance_type,
+                                               f"{n.os or NODE_OS}/{n.arch}"))
         except ValueError:
-            notes.append(f"no allocatable resources reported, ignored: {n.name} (cpu {n.cpu!r}, memory {n.memory!r})")
+            unmeasured.setdefault((n.cpu, n.memory), []).append(n.name)
+    notes += [f"no allocatable resources reported, ignored: {first_names(names)} (cpu {cpu!r}, memory {memory!r})"
+              for (cpu, memory), names in unmeasured.items()]
     return measured, notes

@@ -1,4 +1,5 @@
-"""What the `k8s` probe saw: kubeconfig, server version, nodes, classes, access reviews.
+"""What the k8s probes saw: `k8s` the kubeconfig, server version and identity; `k8s-nodes`
+the nodes; `k8s-classes` the ingress and storage classes; `k8s-access` the access reviews.
 
 Facts hold values as the API returned them (quantities as strings, annotations' text), so
 judges can quote them verbatim. No credential from the kubeconfig ever lands here.
@@ -126,10 +127,25 @@ class Listing(Generic[T]):
 
     items: tuple[T, ...] = ()
     problem: Problem | None = None
+    # A paged read the deadline cut short: `items` holds what came in time.
+    complete: bool = True
+    seconds: float = 0.0   # how long the read took
+    pages: int = 0         # requests it made (limit/continue pages)
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    """The `k8s-classes` probe: IngressClasses and StorageClasses, read side by side."""
+
+    ingress_classes: Listing[IngressClass] = field(default_factory=Listing)
+    storage_classes: Listing[StorageClass] = field(default_factory=Listing)
 
 
 @dataclass(frozen=True)
 class KubeFacts:
+    """The `k8s` probe's facts (connection, version, identity); the judges see the other
+    probes' listings merged in (judge._kube), so each reads one whole picture."""
+
     kubeconfig: Kubeconfig
     # A kubeconfig or connection problem: nothing below it was gathered.
     problem: Problem | None = None

@@ -1,20 +1,26 @@
-"""Judges for the k8s.* checks: pure functions of the `k8s` probe's facts and the inputs."""
+"""Judges for the k8s.* checks: pure functions of the k8s probes' facts and the inputs.
+
+Node lines are grouped (os/arch, machine type, allocatable, verdict) so that a report stays
+readable at 5,000 nodes; offenders are named (the first few, then a count), and each
+result's `data` keeps every node for the JSON report."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from wbinstall import sizing
 from wbinstall.checks.context import CheckInputs
-from wbinstall.checks.k8s.capacity import NODE_OS, NodeFit, cores, fit_nodes, gib, runnable
+from wbinstall.checks.k8s.capacity import NODE_OS, NodeFit, cores, first_names, fit_nodes, gib, group_fits, runnable
 from wbinstall.checks.k8s.facts import Access, KubeFacts, Listing, Node
 from wbinstall.checks.k8s.needs import APPLY_VERBS, INSTALL_NEEDS
 from wbinstall.checks.k8s.versions import parse_minimum, parse_server_version
 from wbinstall.checks.result import Result, failed, passed, skipped, warned
 
-PROBE = "k8s"
+PROBE, NODES, CLASSES, ACCESS = "k8s", "k8s-nodes", "k8s-classes", "k8s-access"
+GROUP_LINES = 10  # node groups shown in a report before "and N more kinds"
 # W&B's images are Linux images; requirements.yaml lists the architectures.
 ANONYMOUS = "system:anonymous"
 
@@ -26,22 +32,31 @@ _GET_CREDENTIALS = {
 
 
 def _kube(facts: Mapping[str, Any]) -> KubeFacts:
-    return facts[PROBE]
+    """The connection's facts with the listings of whichever other k8s probes the check reads."""
+    f: KubeFacts = facts[PROBE]
+    more: dict[str, Any] = {}
+    if (nodes := facts.get(NODES)) is not None:
+        more["nodes"] = nodes
+    if (classes := facts.get(CLASSES)) is not None:
+        more.update(ingress_classes=classes.ingress_classes, storage_classes=classes.storage_classes)
+    if (access := facts.get(ACCESS)) is not None:
+        more["access"] = access
+    return replace(f, **more) if more else f
 
 
 def _names(items: Iterable[str], limit: int = 8) -> str:
     items = list(items)
     shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+    return shown + (f" and {len(items) - limit:,} more" if len(items) > limit else "")
 
 
-def _unread(check_id: str, what: str, listing: Listing[Any], f: KubeFacts) -> Result:
+def _unread(check_id: str, what: str, listing: Listing[Any], f: KubeFacts, inputs: CheckInputs) -> Result:
     """A read the check needs failed: it cannot judge, so it says why (never a silent pass)."""
     p = listing.problem
     assert p is not None
     remedy = (f"Give {f.user or 'this identity'} read access to {what}, or run with a cluster-admin context "
               "(the install needs cluster-wide rights anyway)." if p.kind in ("forbidden", "unauthorized")
-              else "Check the connection to the cluster and run the checks again (--timeout allows more time).")
+              else f"Check the connection to the cluster and run the checks again ({inputs.more_time} allows more time).")
     return warned(check_id, f"could not read {what}: {p.kind}", p.detail, remedy=remedy)
 
 
@@ -99,7 +114,7 @@ def judge_connect(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     if p.kind == "timeout":
         return failed(cid, f"no answer from {server} in time", *evidence, remedy=(
             f"A firewall or security group may drop traffic to {server}, or the endpoint is private: run from a "
-            "machine that can reach it, or allow more time with --timeout / checks.timeout."))
+            f"machine that can reach it, or allow more time with {inputs.more_time}."))
     if p.kind == "unreachable":
         return failed(cid, f"cannot reach {server}", *evidence, remedy=(
             f"Check the network path to {server} (route, VPN, proxy settings HTTPS_PROXY / NO_PROXY)."))
@@ -198,45 +213,127 @@ def judge_arch(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     if (r := _not_connected(cid, f)) is not None:
         return r
     if f.nodes.problem:
-        return _unread(cid, "the nodes", f.nodes, f)
+        return _unread(cid, "the nodes", f.nodes, f, inputs)
+    return _partial(_judge_arch(f, inputs), f.nodes, inputs)
+
+
+def _judge_arch(f: KubeFacts, inputs: CheckInputs) -> Result:
+    cid = "k8s.arch"
     allowed = set(inputs.requirements.kubernetes.architectures)
     want = "/".join(sorted(allowed))
     nodes = f.nodes.items
+    data = {"nodes": [_node_data(n) for n in nodes]}
     if not nodes:
+        if not f.nodes.complete:
+            return warned(cid, "no node listed in time")
         return failed(cid, "the cluster has no nodes", remedy=(
             f"Add a node pool of {want} nodes (W&B runs on x86 only); with an autoscaler at zero, "
             "scale it to at least one node."))
     schedulable = [n for n in nodes if n.schedulable]
-    ignored = [f"not schedulable, ignored: {n.name} ({_why_unschedulable(n)})" for n in nodes if not n.schedulable]
+    ignored = _ignored(n for n in nodes if not n.schedulable)
     if not schedulable:
-        return failed(cid, f"none of the {len(nodes)} nodes accepts W&B's pods (all cordoned or tainted)", *ignored, remedy=(
-            f"Add schedulable {NODE_OS}/{want} nodes, or uncordon / untaint existing ones (kubectl uncordon <node>)."))
-    good = [n for n in schedulable if n.arch in allowed and n.os in (NODE_OS, None)]
-    unknown = [n for n in schedulable if n.arch is None]
-    bad = [n for n in schedulable if n not in good and n not in unknown]
-    per_node = [f"{n.name}: {_platform(n)}" + (f" ({n.instance_type})" if n.instance_type else "") for n in schedulable]
+        return _with(failed(cid, f"none of the {len(nodes):,} nodes accepts W&B's pods (all cordoned or tainted)",
+                            *ignored, remedy=(f"Add schedulable {NODE_OS}/{want} nodes, or uncordon / untaint existing "
+                                              "ones (kubectl uncordon <node>).")), data)
+    # One pass (membership tests on lists of nodes would be quadratic at 5,000 nodes).
+    good: list[Node] = []
+    unknown: list[Node] = []
+    bad: list[Node] = []
+    for n in schedulable:
+        (good if n.arch in allowed and n.os in (NODE_OS, None) else unknown if n.arch is None else bad).append(n)
+    per_kind = _platform_groups(schedulable, offenders={id(n) for n in (*bad, *unknown)})
     if bad:
         names = _names(f"{n.name} ({_platform(n)})" for n in bad)
-        summary = f"{len(bad)} of {len(schedulable)} schedulable nodes are not {NODE_OS}/{want}: {names}"
+        summary = f"{len(bad):,} of {len(schedulable):,} schedulable nodes are not {NODE_OS}/{want}: {names}"
         if good:
             # The taint GKE puts on its Arm nodes by default; tainted nodes no longer count here.
             groups: dict[str, list[str]] = {}
             for n in bad:
                 taint = f"kubernetes.io/arch={n.arch}" if n.arch not in allowed else f"kubernetes.io/os={n.os}"
                 groups.setdefault(taint, []).append(n.name)
-            commands = "\n".join(f"  kubectl taint nodes {' '.join(ns)} {t}:NoSchedule" for t, ns in groups.items())
+            commands = "\n".join(_taint_command(ns, t) for t, ns in groups.items())
             remedy = (f"W&B's images are {NODE_OS}/{want} only and its pods carry no node selector, so the scheduler can "
                       "place them on these nodes, where they fail. Remove those node pools, or keep W&B off the nodes "
                       f"with a taint:\n{commands}")
         else:
             remedy = (f"W&B runs on x86 ({NODE_OS}/{want}) only; ARM is not supported. Add a {want} node pool"
                       + _machine_hint(inputs) + ".")
-        return failed(cid, summary, *per_node, *ignored, remedy=remedy)
+        return _with(failed(cid, summary, *per_kind, *ignored, remedy=remedy), data)
     if unknown:
-        return warned(cid, f"{len(unknown)} schedulable node(s) report no architecture: {_names(n.name for n in unknown)}",
-                      *per_node, *ignored,
-                      remedy=f"Check them with: kubectl get nodes -L kubernetes.io/arch (W&B needs {want}).")
-    return passed(cid, f"all {len(good)} schedulable nodes are {NODE_OS}/{want}", *per_node, *ignored)
+        return _with(warned(cid, f"{len(unknown):,} schedulable node(s) report no architecture: "
+                                 f"{_names(n.name for n in unknown)}", *per_kind, *ignored,
+                            remedy=f"Check them with: kubectl get nodes -L kubernetes.io/arch (W&B needs {want})."), data)
+    return _with(passed(cid, f"all {len(good):,} schedulable nodes are {NODE_OS}/{want}", *per_kind, *ignored), data)
+
+
+_TAINT_NAMES = 20  # nodes named on one kubectl taint line; beyond that, select the pool by label
+
+
+def _taint_command(names: list[str], taint: str) -> str:
+    if len(names) <= _TAINT_NAMES:
+        return f"  kubectl taint nodes {' '.join(names)} {taint}:NoSchedule"
+    # The taint's key=value is also the node's own label (kubernetes.io/arch=arm64).
+    return f"  kubectl taint nodes -l {taint} {taint}:NoSchedule   # {len(names):,} nodes"
+
+
+def _platform_groups(nodes: list[Node], offenders: set[int]) -> list[str]:
+    """"4,812 × r6i.xlarge linux/amd64"; kinds with offenders name them, first."""
+    groups: dict[tuple[str, str | None], list[Node]] = {}
+    for n in nodes:
+        groups.setdefault((_platform(n), n.instance_type), []).append(n)
+    rows = sorted(groups.items(), key=lambda kv: (not any(id(n) in offenders for n in kv[1]), -len(kv[1]), kv[0][0]))
+    lines = []
+    for (platform, kind), members in rows:
+        text = f"{len(members):,} × " + " ".join(p for p in (kind, platform) if p)
+        if any(id(n) in offenders for n in members):
+            text += f": {first_names(n.name for n in members)}"
+        lines.append(text)
+    return _bounded(lines, [len(m) for _, m in rows])
+
+
+def _bounded(lines: list[str], sizes: list[int]) -> list[str]:
+    if len(lines) <= GROUP_LINES:
+        return lines
+    rest = sum(sizes[GROUP_LINES - 1:])
+    return [*lines[:GROUP_LINES - 1], f"and {len(lines) - GROUP_LINES + 1:,} more kinds of node ({rest:,} nodes)"]
+
+
+def _ignored(nodes: Iterable[Node]) -> list[str]:
+    by_reason: dict[str, list[str]] = {}
+    for n in nodes:
+        by_reason.setdefault(_why_unschedulable(n), []).append(n.name)
+    return [f"not schedulable, ignored: {first_names(names)} ({reason})" for reason, names in by_reason.items()]
+
+
+def _node_data(n: Node) -> dict[str, Any]:
+    return {"name": n.name, "os": n.os, "arch": n.arch, "instanceType": n.instance_type, "cpu": n.cpu,
+            "memory": n.memory, "schedulable": n.schedulable, "ready": n.ready,
+            "taints": [str(t) for t in n.taints]}
+
+
+def _with(result: Result, data: dict[str, Any]) -> Result:
+    return replace(result, data=data)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def _partial(result: Result, nodes: Listing[Node], inputs: CheckInputs) -> Result:
+    """A node list the deadline cut short: the result says so, and how to allow more time.
+    What was listed still counts (an ARM node seen is a failure however many are unseen),
+    but a pass becomes a warning: the nodes not read may not pass."""
+    if nodes.complete:
+        return result
+    seen = f"listed {len(nodes.items):,} nodes in {_seconds(nodes.seconds)} s, not all"
+    remedy = (f"Allow more time with {inputs.more_time}: a large cluster's node list takes longer to read "
+              "(it is read in pages of 500, as kubectl does).")
+    data = {**(result.data or {}), "complete": False, "listedSeconds": round(nodes.seconds, 2)}
+    if result.status in ("pass", "warn"):
+        return Result(result.id, "warn", f"{seen}; {result.summary}", (seen, *result.evidence),
+                      remedy + (f"\n{result.remedy}" if result.remedy else ""), data)
+    return Result(result.id, result.status, result.summary, (seen, *result.evidence),
+                  (result.remedy + "\n" if result.remedy else "") + remedy, data)
 
 
 def _machine_hint(inputs: CheckInputs) -> str:
@@ -252,7 +349,7 @@ def judge_ingress(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     if (r := _not_connected(cid, f)) is not None:
         return r
     if f.ingress_classes.problem:
-        return _unread(cid, "the IngressClasses", f.ingress_classes, f)
+        return _unread(cid, "the IngressClasses", f.ingress_classes, f, inputs)
     classes = f.ingress_classes.items
     seen = [f"IngressClass {c.name}: controller {c.controller}" + (" (default)" if c.default else "") for c in classes]
     chosen = inputs.answers.ingress.class_
@@ -293,7 +390,7 @@ def judge_storage(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     if (r := _not_connected(cid, f)) is not None:
         return r
     if f.storage_classes.problem:
-        return _unread(cid, "the StorageClasses", f.storage_classes, f)
+        return _unread(cid, "the StorageClasses", f.storage_classes, f, inputs)
     classes = f.storage_classes.items
     seen = [f"StorageClass {c.name}: provisioner {c.provisioner}, volumeBindingMode {c.binding_mode}"
             + (" (default)" if c.default else "") for c in classes]
@@ -330,7 +427,7 @@ def judge_rbac(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     if (r := _not_connected(cid, f)) is not None:
         return r
     if f.access.problem:
-        return _unread(cid, "its own access rights (SelfSubjectAccessReview)", f.access, f)
+        return _unread(cid, "its own access rights (SelfSubjectAccessReview)", f.access, f, inputs)
     denied = [a for a in f.access.items if not a.allowed]
     who = f.user or "this identity"
     if not denied:
@@ -377,7 +474,12 @@ def judge_capacity(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     if (r := _not_connected(cid, f)) is not None:
         return r
     if f.nodes.problem:
-        return _unread(cid, "the nodes", f.nodes, f)
+        return _unread(cid, "the nodes", f.nodes, f, inputs)
+    return _partial(_judge_capacity(f, inputs), f.nodes, inputs)
+
+
+def _judge_capacity(f: KubeFacts, inputs: CheckInputs) -> Result:
+    cid = "k8s.capacity"
     a = inputs.answers
     rec = sizing.recommend(a.workload, a.environment, a.cloud)
     need = rec.kubernetes_node
@@ -387,19 +489,29 @@ def judge_capacity(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
              + (f", {rec.cloud_name} machine type {machine}" if machine else ""))
     measured, notes = runnable(f.nodes.items, inputs.requirements.kubernetes.architectures)
     if not measured:
+        if not f.nodes.complete and not f.nodes.items:
+            return warned(cid, "no node listed in time", f"recommended: {table}")
         return failed(cid, "no Ready, schedulable amd64 node to run W&B", f"recommended: {table}", *notes,
                       remedy=f"Add nodes with at least {need.cpu} CPU and {need.memory_gb} GiB each{_type_hint(machine)}.")
     fits = fit_nodes(measured, need, machine)
     short = [x for x in fits if not x.fits]
-    evidence = [f"recommended: {table}", *(x.describe() for x in fits), *notes]
+    groups = group_fits(fits)
+    lines = _bounded([g.describe() for g in groups], [len(g.names) for g in groups])
+    evidence = [f"recommended: {table}", *lines, *notes]
+    data = {"nodes": [{"name": x.node.name, "instanceType": x.node.instance_type, "platform": x.node.platform,
+                       "cpu": round(x.node.cpu, 3), "memoryGiB": round(x.node.memory_gib, 2), "verdict": x.verdict,
+                       "cpuShort": round(x.cpu_short, 3), "memoryShortGiB": round(x.memory_short_gib, 2)}
+                      for x in fits],
+            "ignored": notes}
     if not short:
-        return passed(cid, f"all {len(fits)} nodes meet the recommended {need.cpu} CPU / {need.memory_gb} GiB", *evidence)
+        return _with(passed(cid, f"all {len(fits):,} nodes meet the recommended {need.cpu} CPU / {need.memory_gb} GiB",
+                            *evidence), data)
     remedy = _capacity_remedy(short, need.cpu, need.memory_gb, machine)
     if len(short) == len(fits):
-        return failed(cid, f"no node meets the recommended {need.cpu} CPU / {need.memory_gb} GiB: {_shortfalls(short)}",
-                      *evidence, remedy=remedy)
-    return warned(cid, f"{len(short)} of {len(fits)} nodes are below the recommended {need.cpu} CPU / {need.memory_gb} GiB: "
-                       f"{_shortfalls(short)}", *evidence, remedy=remedy)
+        return _with(failed(cid, f"no node meets the recommended {need.cpu} CPU / {need.memory_gb} GiB: "
+                                 f"{_shortfalls(short)}", *evidence, remedy=remedy), data)
+    return _with(warned(cid, f"{len(short):,} of {len(fits):,} nodes are below the recommended {need.cpu} CPU / "
+                             f"{need.memory_gb} GiB: {_shortfalls(short)}", *evidence, remedy=remedy), data)
 
 
 def _shortfalls(short: list[NodeFit]) -> str:
@@ -412,6 +524,6 @@ def _type_hint(machine: str | None) -> str:
 
 def _capacity_remedy(short: list[NodeFit], cpu: int, memory_gb: int, machine: str | None) -> str:
     return (f"Use nodes with at least {cpu} CPU and {memory_gb} GiB allocatable each{_type_hint(machine)}: add such a "
-            f"node pool and drain or remove the smaller nodes ({_names(x.node.name for x in short)}). The figures are "
+            f"node pool and drain or remove the smaller nodes ({_names((x.node.name for x in short), 3)}). The figures are "
             "the reference architecture's starting point; to accept smaller nodes knowingly, skip this check "
             "with a reason (checks.skip).")

@@ -1,9 +1,18 @@
-"""Gather the cluster facts for every k8s.* check in one pass. All I/O lives here.
+"""Gather the cluster facts for the k8s.* checks. All I/O lives here.
 
-One ApiClient per run, built from the chosen kubeconfig and context without touching the
-kubernetes library's global configuration. Every request carries `_request_timeout` from the
-run's deadline and urllib3 retries are off, so an address that accepts and never answers
-costs one timeout, not four. Expected failures become `Problem`s in the facts.
+Four probes, each bounded by its own deadline, so that a slow part of a large cluster is
+reported by the checks that need it and never as a failed connection:
+
+    gather          k8s          kubeconfig, /version, who am I (SelfSubjectReview): quick
+    gather_nodes    k8s-nodes    every node, in pages of 500 (limit/continue, as kubectl),
+                                 decoded into only the fields the judges read
+    gather_classes  k8s-classes  IngressClasses and StorageClasses
+    gather_access   k8s-access   one SelfSubjectAccessReview per (verb, kind) the install needs
+
+Each builds its client from the chosen kubeconfig and context without touching the kubernetes
+library's global configuration. Every request carries a timeout from the deadline and urllib3
+retries are off, so an address that accepts and never answers costs one timeout, not four.
+Expected failures become `Problem`s in the facts.
 
 Credential plugins (`exec:` in the kubeconfig, e.g. `aws eks get-token`) get what is left of
 the deadline (wbinstall.kube.exec_plugin); one that hangs is ended and named in the facts.
@@ -15,13 +24,16 @@ import json
 import re
 import socket
 import ssl
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from wbinstall.checks.context import ProbeContext
 from wbinstall.checks.k8s.facts import (
     Access,
+    ClassFacts,
     IngressClass,
     KubeFacts,
     Kubeconfig,
@@ -38,25 +50,43 @@ T = TypeVar("T")
 
 DEFAULT_INGRESS_CLASS = "ingressclass.kubernetes.io/is-default-class"
 DEFAULT_STORAGE_CLASS = "storageclass.kubernetes.io/is-default-class"
-_PARALLEL = 8  # concurrent reads after /version (a remote cluster is ~50-100 ms per request)
+_PARALLEL = 8  # concurrent access reviews (a remote cluster is ~50-100 ms per request)
+NODE_PAGE = 500  # nodes per request, as kubectl pages
 
 
-def gather(ctx: ProbeContext) -> KubeFacts:
-    namespace = ctx.answers.kubernetes.namespace
+class _NoClient(Exception):
+    def __init__(self, seen: Kubeconfig, problem: Problem):
+        super().__init__(problem.detail)
+        self.seen, self.problem = seen, problem
+
+
+@contextmanager
+def _client(ctx: ProbeContext) -> Iterator[tuple[Kubeconfig, Any]]:
     from wbinstall.kube import KubeconfigError, config
 
     k = ctx.answers.kubernetes
     try:
         kubeconfig, api = config.open_client(k.kubeconfig, k.context, ctx.base_dir, ctx.remaining())
     except KubeconfigError as exc:
-        return KubeFacts(exc.seen, Problem(exc.kind, exc.detail), namespace=namespace)
+        raise _NoClient(exc.seen, Problem(exc.kind, exc.detail)) from None
     try:
-        return _gather_from(api, ctx, kubeconfig, namespace)
+        yield kubeconfig, api
     finally:
         api.close()
 
 
-def _gather_from(api: Any, ctx: ProbeContext, kubeconfig: Kubeconfig, namespace: str) -> KubeFacts:
+# ----- k8s: connect ------------------------------------------------------------------------
+
+def gather(ctx: ProbeContext) -> KubeFacts:
+    namespace = ctx.answers.kubernetes.namespace
+    try:
+        with _client(ctx) as (kubeconfig, api):
+            return _connect(api, ctx, kubeconfig, namespace)
+    except _NoClient as exc:
+        return KubeFacts(exc.seen, exc.problem, namespace=namespace)
+
+
+def _connect(api: Any, ctx: ProbeContext, kubeconfig: Kubeconfig, namespace: str) -> KubeFacts:
     from kubernetes import client
 
     try:
@@ -64,26 +94,84 @@ def _gather_from(api: Any, ctx: ProbeContext, kubeconfig: Kubeconfig, namespace:
     except Exception as exc:  # noqa: BLE001 - classified into the facts
         return KubeFacts(kubeconfig, classify(exc), namespace=namespace)
     version = ServerVersion(info.git_version or "", info.major or "", info.minor or "", info.platform or "")
-
-    with ThreadPoolExecutor(_PARALLEL, thread_name_prefix="probe-k8s") as pool:
-        who = pool.submit(_who_am_i, api, ctx)
-        nodes = pool.submit(_listing, ctx, lambda t: client.CoreV1Api(api).list_node(_request_timeout=t), _node)
-        ingress = pool.submit(_listing, ctx, lambda t: client.NetworkingV1Api(api).list_ingress_class(_request_timeout=t),
-                              _ingress_class)
-        storage = pool.submit(_listing, ctx, lambda t: client.StorageV1Api(api).list_storage_class(_request_timeout=t),
-                              _storage_class)
-        reviews = [pool.submit(_review, api, ctx, verb, need.group, need.resource,
-                               namespace if need.namespaced else None)
-                   for need in INSTALL_NEEDS for verb in APPLY_VERBS]
-        user, groups = who.result()
-        checked = [r.result() for r in reviews]
-    denied_by_error = next((p for _, p in checked if p), None)
-    access = Listing[Access](problem=denied_by_error) if denied_by_error else Listing(tuple(a for a, _ in checked if a))
-    return KubeFacts(kubeconfig, None, version, user, groups, nodes.result(), ingress.result(), storage.result(),
-                     access, namespace)
+    user, groups = _who_am_i(api, ctx)
+    return KubeFacts(kubeconfig, None, version, user, groups, namespace=namespace)
 
 
-# ----- reads -----------------------------------------------------------------------------
+# ----- k8s-nodes ---------------------------------------------------------------------------
+
+def gather_nodes(ctx: ProbeContext, page: int = NODE_PAGE) -> Listing[Node]:
+    """Every node, page by page, until the deadline: what came in time, marked incomplete
+    when the deadline cut the read short."""
+    try:
+        with _client(ctx) as (_, api):
+            return read_nodes(api, ctx.deadline, page)
+    except _NoClient as exc:
+        return Listing(problem=exc.problem)
+
+
+def read_nodes(api: Any, deadline: float, page: int = NODE_PAGE) -> Listing[Node]:
+    from wbinstall.kube import Kube, KubeError
+
+    start = time.monotonic()
+    nodes: list[Node] = []
+    pages = 0
+    try:
+        for listing in Kube(api).list_pages("/api/v1/nodes", limit=page, deadline=deadline):
+            pages += 1
+            nodes.extend(_node(n) for n in listing.get("items") or ())
+    except KubeError as exc:
+        if exc.status in (401, 403) or not nodes:
+            kind = {401: "unauthorized", 403: "forbidden"}.get(exc.status, "http")
+            return Listing(problem=Problem(kind, exc.message, exc.status),  # type: ignore[arg-type]
+                           seconds=time.monotonic() - start, pages=pages)
+        return Listing(tuple(nodes), complete=False, seconds=time.monotonic() - start, pages=pages)
+    except Exception as exc:  # noqa: BLE001 - classified into the facts
+        problem = classify(exc)
+        if problem.kind == "timeout" or nodes:
+            # The deadline came first: what was read stands, the rest is unknown.
+            return Listing(tuple(nodes), complete=False, seconds=time.monotonic() - start, pages=pages)
+        return Listing(problem=problem, seconds=time.monotonic() - start, pages=pages)
+    return Listing(tuple(nodes), seconds=time.monotonic() - start, pages=pages)
+
+
+def _node(n: dict[str, Any]) -> Node:
+    """A node's JSON -> the fields the judges read (nothing else is kept)."""
+    meta, spec, status = n.get("metadata") or {}, n.get("spec") or {}, n.get("status") or {}
+    labels = meta.get("labels") or {}
+    info = status.get("nodeInfo") or {}
+    allocatable = status.get("allocatable") or {}
+    ready = next((c.get("status") == "True" for c in status.get("conditions") or () if c.get("type") == "Ready"), None)
+    return Node(
+        name=meta.get("name", ""),
+        arch_label=labels.get("kubernetes.io/arch"),
+        arch_info=info.get("architecture") or None,
+        os=info.get("operatingSystem") or labels.get("kubernetes.io/os"),
+        instance_type=labels.get("node.kubernetes.io/instance-type") or labels.get("beta.kubernetes.io/instance-type"),
+        cpu=allocatable.get("cpu"),
+        memory=allocatable.get("memory"),
+        unschedulable=bool(spec.get("unschedulable")),
+        taints=tuple(Taint(t.get("key", ""), t.get("effect", ""), t.get("value")) for t in spec.get("taints") or ()),
+        ready=ready,
+    )
+
+
+# ----- k8s-classes -------------------------------------------------------------------------
+
+def gather_classes(ctx: ProbeContext) -> ClassFacts:
+    from kubernetes import client
+
+    try:
+        with _client(ctx) as (_, api):
+            with ThreadPoolExecutor(2, thread_name_prefix="probe-k8s-classes") as pool:
+                ingress = pool.submit(_listing, ctx, lambda t: client.NetworkingV1Api(api).list_ingress_class(
+                    _request_timeout=t), _ingress_class)
+                storage = pool.submit(_listing, ctx, lambda t: client.StorageV1Api(api).list_storage_class(
+                    _request_timeout=t), _storage_class)
+                return ClassFacts(ingress.result(), storage.result())
+    except _NoClient as exc:
+        return ClassFacts(Listing(problem=exc.problem), Listing(problem=exc.problem))
+
 
 def _listing(ctx: ProbeContext, read: Callable[[float], Any], convert: Callable[[Any], T]) -> Listing[T]:
     try:
@@ -92,6 +180,25 @@ def _listing(ctx: ProbeContext, read: Callable[[float], Any], convert: Callable[
         return Listing(problem=classify(exc))
     return Listing(tuple(convert(item) for item in result.items or []))
 
+
+# ----- k8s-access --------------------------------------------------------------------------
+
+def gather_access(ctx: ProbeContext) -> Listing[Access]:
+    namespace = ctx.answers.kubernetes.namespace
+    try:
+        with _client(ctx) as (_, api):
+            with ThreadPoolExecutor(_PARALLEL, thread_name_prefix="probe-k8s-access") as pool:
+                reviews = [pool.submit(_review, api, ctx, verb, need.group, need.resource,
+                                       namespace if need.namespaced else None)
+                           for need in INSTALL_NEEDS for verb in APPLY_VERBS]
+                checked = [r.result() for r in reviews]
+    except _NoClient as exc:
+        return Listing(problem=exc.problem)
+    denied_by_error = next((p for _, p in checked if p), None)
+    return Listing(problem=denied_by_error) if denied_by_error else Listing(tuple(a for a, _ in checked if a))
+
+
+# ----- reads -----------------------------------------------------------------------------
 
 def _who_am_i(api: Any, ctx: ProbeContext) -> tuple[str | None, tuple[str, ...]]:
     """The user name and groups the server sees (authentication.k8s.io/v1, Kubernetes 1.28+)."""
@@ -122,26 +229,6 @@ def _review(api: Any, ctx: ProbeContext, verb: str, group: str, resource: str,
         return None, classify(exc)
     reason = status.reason or status.evaluation_error or ""
     return Access(verb, group, resource, namespace, bool(status.allowed), reason), None
-
-
-def _node(n: Any) -> Node:
-    labels = n.metadata.labels or {}
-    status, spec = n.status, n.spec
-    info = status.node_info if status else None
-    allocatable = (status.allocatable if status else None) or {}
-    ready = next((c.status == "True" for c in (status.conditions if status else None) or [] if c.type == "Ready"), None)
-    return Node(
-        name=n.metadata.name,
-        arch_label=labels.get("kubernetes.io/arch"),
-        arch_info=(info.architecture or None) if info else None,
-        os=((info.operating_system or None) if info else None) or labels.get("kubernetes.io/os"),
-        instance_type=labels.get("node.kubernetes.io/instance-type") or labels.get("beta.kubernetes.io/instance-type"),
-        cpu=allocatable.get("cpu"),
-        memory=allocatable.get("memory"),
-        unschedulable=bool(spec.unschedulable) if spec else False,
-        taints=tuple(Taint(t.key, t.effect, t.value) for t in ((spec.taints if spec else None) or [])),
-        ready=ready,
-    )
 
 
 def _ingress_class(c: Any) -> IngressClass:
