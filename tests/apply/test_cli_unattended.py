@@ -138,16 +138,3 @@ def test_interrupt_exits_130_releases_the_lock_and_a_rerun_continues(sandbox_kub
     assert "apply: WeightsAndBiases wandb: unchanged" in rerun.stdout
     assert rerun.returncode == 3
     assert "WeightsAndBiases wandb phase -" in rerun.stdout
-
-
-@pytest.mark.parametrize("command", [("check",), ("--dry-run",)], ids=["check", "dry-run"])
-def test_no_client_key_or_certificate_is_left_in_tmpdir(sandbox_kube, sandbox_kube_namespace, tmp_path, command):
-    """The kubeconfig's client certificate and key become temporary files for the TLS library:
-    none may outlive the command (they are credentials)."""
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir()
-    answers = answers_file(tmp_path, sandbox_kube, sandbox_kube_namespace)
-    head, tail = (command, ()) if command == ("check",) else ((), command)
-    r = wbinstall(*head, "--answers", str(answers), *tail, env={"TMPDIR": str(tmpdir)})
-    assert r.returncode in (0, 1), r.stdout + r.stderr
-    assert sorted(p.name for p in tmpdir.iterdir()) == []

@@ -40,7 +40,7 @@ class bounded:
     """`with bounded(seconds):` plugins run in this thread meanwhile get at most that long."""
 
     def __init__(self, seconds: float):
-        self.seconds = max(1.0, seconds)
+        self.seconds = max(0.5, seconds)
 
     def __enter__(self) -> None:
         self._before = getattr(_limit, "seconds", None)

@@ -201,7 +201,7 @@ def _step(what: str, fn, *args):
 def _api_client(ctx: ProbeContext):
     from wbinstall.kube import connect
 
-    return connect(ctx.answers, ctx.base_dir, ctx.remaining())
+    return connect(ctx.answers, ctx.base_dir, ctx.remaining() - 0.4)  # time left to report it
 
 
 def _timeout(ctx: ProbeContext) -> tuple[float, float]:

@@ -66,7 +66,8 @@ def _client(ctx: ProbeContext) -> Iterator[tuple[Kubeconfig, Any]]:
 
     k = ctx.answers.kubernetes
     try:
-        kubeconfig, api = config.open_client(k.kubeconfig, k.context, ctx.base_dir, ctx.remaining())
+        # The plugin's bound leaves the probe time to say so before the engine's own deadline.
+        kubeconfig, api = config.open_client(k.kubeconfig, k.context, ctx.base_dir, ctx.remaining() - 0.4)
     except KubeconfigError as exc:
         raise _NoClient(exc.seen, Problem(exc.kind, exc.detail)) from None
     try:
