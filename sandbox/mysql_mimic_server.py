@@ -43,7 +43,7 @@ from ssl import SSLContext, SSLError
 from typing import Any
 
 from mysql_mimic import MysqlServer, Session
-from mysql_mimic.auth import IdentityProvider, NativePasswordAuthPlugin, User
+from mysql_mimic.auth import AbstractClearPasswordAuthPlugin, IdentityProvider, NativePasswordAuthPlugin, User
 from mysql_mimic.connection import Connection
 from mysql_mimic.errors import ErrorCode, MysqlError
 from mysql_mimic.packets import make_error
@@ -127,6 +127,10 @@ class MimicConfig:
     require_tls: bool = False
     grant_quote: str = "`"  # MySQL 8 quotes names in SHOW GRANTS with backticks, 5.7 with '
     roles: bool = True  # MySQL 8 roles (CURRENT_ROLE(), SHOW GRANTS ... USING); 5.7 has none
+    # Accounts authenticate with mysql_clear_password (as RDS IAM, LDAP or PAM logins do): the
+    # client sends the password itself. Each one received is kept in `clear_passwords_received`.
+    clear_password: bool = False
+    clear_passwords_received: list[str] = field(default_factory=list)
 
 
 # Stock MySQL 8.0 defaults for the settings W&B documents (wandb-operator.md §3.3), so a check
@@ -440,11 +444,29 @@ class _SandboxSession(Session):
         )
 
 
+class _ClearPassword(AbstractClearPasswordAuthPlugin):
+    name = "mysql_clear_password"
+
+    def __init__(self, config: MimicConfig) -> None:
+        self.config = config
+
+    async def check(self, username: str, password: str) -> str | None:
+        self.config.clear_passwords_received.append(password)
+        user = next((u for u in self.config.users if u.name == username), None)
+        return username if user is not None and user.password == password else None
+
+
 class _Users(IdentityProvider):
     def __init__(self, config: MimicConfig) -> None:
         self.config = config
 
+    def get_plugins(self):
+        plugins = list(super().get_plugins())
+        return [_ClearPassword(self.config), *plugins] if self.config.clear_password else plugins
+
     async def get_user(self, username: str) -> User | None:
+        if self.config.clear_password:
+            return User(name=username, auth_plugin=_ClearPassword.name)
         user = next((u for u in self.config.users if u.name == username), None)
         if user is None:
             # MySQL answers an unknown user like a wrong password (1045), not "user does not exist".

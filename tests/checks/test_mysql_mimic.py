@@ -360,3 +360,22 @@ def test_a_session_cut_after_login_warns_and_the_checks_without_facts_say_so(san
     assert results["mysql.settings"].status == "warn" and "could not read" in results["mysql.settings"].summary
     assert results["mysql.charset"].status == "warn"
     assert results["mysql.grants"].status == "warn"
+
+
+# ---- a server that asks for the password in clear text (mysql_clear_password) ------------------
+
+def test_clear_text_password_request_over_plain_tcp_is_refused_and_nothing_is_sent(sandbox_mysql):
+    db = sandbox_mysql("mysql-8.4.8", variables=WANDB_RECOMMENDED, clear_password=True)
+    result = check(db)["mysql.connect"]
+    assert result.status == "fail"
+    assert "asked for the password in clear text (mysql_clear_password)" in result.summary
+    assert "wbinstall did not send it" in result.summary
+    assert "mysql.tls: true" in result.remedy
+    assert db.config.clear_passwords_received == []
+
+
+def test_clear_text_password_over_tls_is_sent_and_the_login_passes(sandbox_mysql, sandbox_ca):
+    db = sandbox_mysql("mysql-8.4.8", tls=True, variables=WANDB_RECOMMENDED, clear_password=True)
+    results = check(db, tls=True, caFile=str(sandbox_ca.bundle_path))
+    assert results["mysql.connect"].status == "pass"
+    assert db.config.clear_passwords_received == [DEFAULT_PASSWORD]

@@ -28,6 +28,7 @@ FailureKind = Literal[
     "tls-handshake",       # TLS failed for another reason (protocol, cipher, reset)
     "tls-unsupported",     # tls: true but the server does not offer TLS
     "tls-required",        # tls: false but the server requires secure transport (3159)
+    "clear-text",          # the server asked for the password in clear text over a plain connection
     "auth",                # 1045: wrong password, unknown user, or account needs TLS
     "host-not-allowed",    # 1130: the account does not exist for this client host
     "no-database-access",  # 1044: the user has no rights on the database (or it does not exist)

@@ -96,6 +96,12 @@ def describe(failure: Failure, m: MysqlAnswers, req: MysqlReq) -> tuple[str, str
         return (f"mysql.tls is true but {addr} does not offer TLS",
                 "Enable TLS on the server (ssl_cert / ssl_key; MySQL 8 enables it by default), or set "
                 "mysql.tls: false if the network path to the database is private.")
+    if k == "clear-text":
+        return (f"{addr} asked for the password in clear text ({failure.detail}) over a connection without TLS: "
+                "wbinstall did not send it",
+                "Set mysql.tls: true (a server that authenticates with mysql_clear_password, such as RDS IAM or "
+                "LDAP/PAM authentication, expects TLS), or give the W&B user a hashing authentication plugin "
+                "(caching_sha2_password or mysql_native_password).")
     if k == "tls-required":
         return (f"{addr} requires TLS (require_secure_transport) but mysql.tls is false",
                 "Set mysql.tls: true, and mysql.caFile to the CA bundle that signs the server's certificate "

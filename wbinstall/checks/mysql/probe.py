@@ -66,10 +66,14 @@ def _connect(ctx: ProbeContext, password: str) -> tuple[Any, str | None]:
         host=m.host, port=m.port, user=m.user, password=password, database=m.database,
         connect_timeout=left, read_timeout=left, write_timeout=left,
         ssl=tls_context, ssl_disabled=not m.tls, defer_connect=True, autocommit=True, charset="utf8mb4",
+        # Without TLS, a server asking for the password as plain text never receives it.
+        auth_plugin_map={} if m.tls else _PLAIN_TEXT_REFUSED,
     )
     start = time.monotonic()
     try:
         conn.connect(sock)
+    except _ClearTextRefused as refused:
+        raise _Failed(Failure("clear-text", refused.plugin)) from None
     except Exception as exc:  # noqa: BLE001 - every failure becomes a fact
         greeted = bool(getattr(conn, "server_version", None))
         raise _Failed(_classify(exc, greeted=greeted, tls=m.tls, waited=time.monotonic() - start)) from None
@@ -81,6 +85,37 @@ def _connect(ctx: ProbeContext, password: str) -> tuple[Any, str | None]:
         _close(conn)
         raise _Failed(Failure("tls-unsupported", "the server offered no TLS; the session was not encrypted"))
     return conn, tls
+
+
+class _ClearTextRefused(Exception):
+    def __init__(self, plugin: str) -> None:
+        super().__init__(plugin)
+        self.plugin = plugin
+
+
+class _RefuseClearText:
+    """pymysql's handler for an authentication plugin that sends the password as it is
+    (mysql_clear_password; MariaDB's dialog, which prompts for it): on a plain connection it
+    stops the login before anything is written."""
+
+    plugin = ""
+
+    def __init__(self, _connection) -> None:
+        pass
+
+    def authenticate(self, _packet):
+        raise _ClearTextRefused(self.plugin)
+
+
+class _RefuseClear(_RefuseClearText):
+    plugin = "mysql_clear_password"
+
+
+class _RefuseDialog(_RefuseClearText):
+    plugin = "dialog"
+
+
+_PLAIN_TEXT_REFUSED = {"mysql_clear_password": _RefuseClear, "dialog": _RefuseDialog}
 
 
 def _tls_context(ctx: ProbeContext):
