@@ -72,6 +72,7 @@ class WizardApp(App[int]):
             return self.advance("welcome")
         step, data = self._saved
         self.state.data = data
+        self.state.record_overrides()
         for name in flow.STEPS[1: flow.STEPS.index(step) + 1]:
             self.push_step(name)
 
@@ -95,7 +96,8 @@ class WizardApp(App[int]):
 
 
 def make_app(loaded=None, *, clock: Callable[[], float] = time.monotonic, run_checks: RunChecks | None = None,
-             state_dir: Path | None = None, services: Services | None = None, debounce: float | None = None) -> WizardApp:
+             state_dir: Path | None = None, services: Services | None = None, debounce: float | None = None,
+             strict_overrides: tuple[str, ...] = ()) -> WizardApp:
     services = services or Services()
     services = replace(services, clock=clock, state_dir=state_dir if state_dir is not None else services.state_dir)
     if run_checks is not None:
@@ -103,4 +105,6 @@ def make_app(loaded=None, *, clock: Callable[[], float] = time.monotonic, run_ch
     if debounce is not None:
         services.debounce = debounce
     state = from_loaded(loaded) if loaded is not None else WizardState()
+    state.strict_overrides = tuple(strict_overrides)
+    state.record_overrides()
     return WizardApp(state, services, prefilled=loaded is not None)

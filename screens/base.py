@@ -192,6 +192,9 @@ class StepScreen(Screen):
         if not failing:
             self.notify("No failed check to skip.", timeout=3)
             return
+        if why := self.state.cannot_skip(failing[0].id):
+            self.notify(why, severity="error", timeout=8)
+            return
 
         def done(reason: str | None) -> None:
             if reason:

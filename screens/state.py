@@ -75,6 +75,11 @@ class WizardState:
     step: str = "welcome"
     results: dict[str, CheckRecord] = field(default_factory=dict)
     saved_to: str | None = None
+    strict_overrides: tuple[str, ...] = ()  # --override-strict, recorded in the answers
+
+    def record_overrides(self) -> None:
+        """checks.strictOverrides says what this run (its command line) lets past, nothing more."""
+        self.set(("checks", "strictOverrides"), list(self.strict_overrides) or None)
 
     # ---- reading and writing answers by key path --------------------------------------
     def get(self, key: Key, default: Any = None) -> Any:
@@ -105,6 +110,19 @@ class WizardState:
     # ---- skips --------------------------------------------------------------------------
     def skips(self) -> dict[str, str]:
         return {s["id"]: s["reason"] for s in self.get(("checks", "skip"), [])}
+
+    def cannot_skip(self, check_id: str) -> str | None:
+        """Why `check_id` may not be skipped (a strict check, or one a strict check needs)."""
+        from wbinstall.checklist import needed_by, strict_ids
+
+        held = [i for i in strict_ids() if i not in self.strict_overrides]
+        if check_id in held:
+            return (f"{check_id} is a strict check (a hard requirement of W&B's reference architecture): it cannot be "
+                    f"skipped. Fix what it reports; for a lab only, start wbinstall with --override-strict {check_id}.")
+        if strict := [i for i in needed_by(check_id) if i in held]:
+            return (f"{check_id} cannot be skipped: the strict check(s) {', '.join(strict)} need it. Fix what it "
+                    "reports.")
+        return None
 
     def skip(self, check_id: str, reason: str) -> None:
         kept = [s for s in self.get(("checks", "skip"), []) if s["id"] != check_id]

@@ -1,6 +1,7 @@
 """The checks as declared once in assets/checks.yaml (id, wizard step, probes, judge,
 dependencies). Data only, so that the answers model and the screens can name them without
-importing check code: CHECK_IDS (report order), for_step(step), declared() for the engine."""
+importing check code: CHECK_IDS (report order), for_step(step), strict_ids(), needed_by(id),
+declared() for the engine."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ class CheckSpec:
     probes: tuple[str, ...]
     judge: str       # "area.module:function" under wbinstall.checks
     after: tuple[str, ...] = ()
+    # A hard requirement of the reference architecture: checks.skip cannot skip it, and only
+    # `--override-strict ID` on the command line lets a run go past its failure.
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,8 @@ def declared() -> Declared:
     probes = {name: ProbeSpec(name, p["gather"], float(p["timeout"])) for name, p in raw["probes"].items()}
     checks: list[CheckSpec] = []
     for c in raw["checks"]:
-        spec = CheckSpec(c["id"], c["step"], tuple(c["probes"]), c["judge"], tuple(c.get("after") or ()))
+        spec = CheckSpec(c["id"], c["step"], tuple(c["probes"]), c["judge"], tuple(c.get("after") or ()),
+                         bool(c.get("strict", False)))
         seen = {s.id for s in checks}
         if spec.id in seen:
             raise DeclarationError(f"{spec.id} is declared twice")
@@ -63,3 +68,16 @@ def __getattr__(name: str) -> tuple[str, ...]:
 
 def for_step(step: str) -> tuple[str, ...]:
     return tuple(c.id for c in declared().checks if c.step == step)
+
+
+def strict_ids() -> tuple[str, ...]:
+    return tuple(c.id for c in declared().checks if c.strict)
+
+
+def needed_by(check_id: str) -> tuple[str, ...]:
+    """The checks that depend on `check_id`, directly or through others (report order)."""
+    users: set[str] = {check_id}
+    for c in declared().checks:  # declared order: a dependency always comes first
+        if users & set(c.after):
+            users.add(c.id)
+    return tuple(c.id for c in declared().checks if c.id in users and c.id != check_id)

@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
                              "default 300/600/1200 s) to SECONDS")
     parser.add_argument("--force-conflicts", action="store_true",
                         help="with --answers: take over fields another field manager owns (server-side apply)")
+    _override_flag(parser, [])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("validate", "check an answers file and report every problem with its line")
     p.add_argument("--answers", metavar="FILE", required=True)
+    _override_flag(p, argparse.SUPPRESS)
 
     command("schema", "print the JSON Schema of the answers file")
 
@@ -61,11 +63,35 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--only", metavar="ID", nargs="+", help="run only these checks (ids as in checks.skip)")
     p.add_argument("--output", choices=("text", "json", "junit"), default="text")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="time each probe may take (default: checks.timeout, 10)")
+    _override_flag(p, argparse.SUPPRESS)
 
     p = command("render", "print the Kubernetes objects an install would apply (no cluster access)")
     p.add_argument("--answers", metavar="FILE", required=True)
     p.add_argument("--show-secrets", action="store_true", help="print Secret values instead of redacting them")
+    _override_flag(p, argparse.SUPPRESS)
     return parser
+
+
+def _override_flag(parser: argparse.ArgumentParser, default) -> None:
+    # On the main parser and on the subcommands that load answers; a subcommand's SUPPRESS
+    # default keeps what was given before the subcommand's name.
+    parser.add_argument("--override-strict", metavar="ID[,ID]", action="append", default=default,
+                        help="lab use only: go on past these strict checks (hard requirements): their failure is "
+                             "reported as a warning, they may be skipped, and the run records it")
+
+
+def _overrides(args: argparse.Namespace) -> tuple[str, ...]:
+    from wbinstall.checklist import strict_ids
+
+    given = tuple(dict.fromkeys(i.strip() for v in getattr(args, "override_strict", None) or [] for i in v.split(",")
+                                if i.strip()))
+    if wrong := [i for i in given if i not in strict_ids()]:
+        raise UsageError(f"--override-strict: {', '.join(wrong)} is not a strict check; strict checks: "
+                         f"{', '.join(strict_ids())}")
+    if given:
+        print(f"wbinstall: --override-strict {','.join(given)}: lab use only; a failure of these strict checks is "
+              "reported as a warning and does not stop the run", file=sys.stderr)
+    return given
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,8 +116,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from wbinstall.answers import AnswersError
 
     try:
+        overrides = _overrides(args)
         if args.command == "validate":
-            return _validate(args.answers)
+            return _validate(args.answers, overrides)
         if args.command == "schema":
             return _schema()
         if args.command == "init":
@@ -99,32 +126,32 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.command == "sizing":
             return _sizing(args.workload, args.environment, args.cloud, args.output)
         if args.command == "check":
-            return _check(args.answers, args.only, args.output, args.timeout)
+            return _check(args.answers, args.only, args.output, args.timeout, overrides)
         if args.command == "render":
-            return _render(args.answers, args.show_secrets)
+            return _render(args.answers, args.show_secrets, overrides)
         if args.interactive and not args.answers:
             parser.error("--interactive needs --answers FILE")
         if args.answers and not args.interactive:
-            return _unattended(args.answers, args)
-        return _wizard(args.answers)
+            return _unattended(args.answers, args, overrides)
+        return _wizard(args.answers, overrides)
     except AnswersError as exc:
         print(exc.format(), file=sys.stderr)
         print(f"{len([p for p in exc.problems if p.severity == 'error'])} error(s); nothing was changed.", file=sys.stderr)
         return exitcodes.INVALID_INPUT
 
 
-def _load(path: str):
+def _load(path: str, overrides: tuple[str, ...] = ()):
     """Answers with secrets resolved; warnings printed; AnswersError on any problem."""
     from wbinstall import answers
 
-    loaded = answers.load(path)
+    loaded = answers.load(path, overrides)
     for warning in loaded.warnings:
         print(warning.format(loaded.filename), file=sys.stderr)
     return loaded, answers.resolve_secrets(loaded)
 
 
-def _validate(path: str) -> int:
-    _load(path)
+def _validate(path: str, overrides: tuple[str, ...] = ()) -> int:
+    _load(path, overrides)
     print(f"{path}: valid")
     return exitcodes.OK
 
@@ -162,7 +189,8 @@ def _sizing(workload: str, environment: str, cloud: str, output: str) -> int:
     return exitcodes.OK
 
 
-def _check(path: str, only: list[str] | None, output: str, timeout: float | None) -> int:
+def _check(path: str, only: list[str] | None, output: str, timeout: float | None,
+           overrides: tuple[str, ...] = ()) -> int:
     from wbinstall.checklist import CHECK_IDS
 
     unknown = [i for i in only or [] if i not in CHECK_IDS]
@@ -170,7 +198,7 @@ def _check(path: str, only: list[str] | None, output: str, timeout: float | None
         raise UsageError(f"--only: unknown check id {', '.join(unknown)}; known ids: {', '.join(CHECK_IDS)}")
     if timeout is not None and not 0 < timeout <= 600:
         raise UsageError("--timeout: give seconds between 0 and 600")
-    loaded, resolved = _load(path)
+    loaded, resolved = _load(path, overrides)
 
     from wbinstall.checks import engine, report
 
@@ -180,10 +208,10 @@ def _check(path: str, only: list[str] | None, output: str, timeout: float | None
     return exitcodes.CHECK_FAILED if any(r.status == "fail" for r in results) else exitcodes.OK
 
 
-def _render(path: str, show_secrets: bool) -> int:
+def _render(path: str, show_secrets: bool, overrides: tuple[str, ...] = ()) -> int:
     from wbinstall import manifests
 
-    loaded, resolved = _load(path)
+    loaded, resolved = _load(path, overrides)
     objects = manifests.render(loaded.answers, resolved, loaded.base_dir)
     if not show_secrets:
         print("# Secret values are redacted; pass --show-secrets to print them.")
@@ -191,10 +219,10 @@ def _render(path: str, show_secrets: bool) -> int:
     return exitcodes.OK
 
 
-def _unattended(path: str, args: argparse.Namespace | None = None) -> int:
+def _unattended(path: str, args: argparse.Namespace | None = None, overrides: tuple[str, ...] = ()) -> int:
     if args is not None and args.timeout_rollout is not None and args.timeout_rollout <= 0:
         raise UsageError("--timeout-rollout: give a number of seconds above 0")
-    loaded, resolved = _load(path)
+    loaded, resolved = _load(path, overrides)
 
     from wbinstall.session.install import InstallOptions, run
 
@@ -204,15 +232,15 @@ def _unattended(path: str, args: argparse.Namespace | None = None) -> int:
     return run(loaded, resolved, options)
 
 
-def _wizard(path: str | None) -> int:
+def _wizard(path: str | None, overrides: tuple[str, ...] = ()) -> int:
     from wbinstall import tui
 
     loaded = None
     if path:
         from wbinstall import answers
 
-        loaded = answers.load(path)
-    return tui.run(loaded)
+        loaded = answers.load(path, overrides)
+    return tui.run(loaded, overrides)
 
 
 def _internal_error() -> int:

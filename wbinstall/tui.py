@@ -10,10 +10,10 @@ if TYPE_CHECKING:
     from wbinstall.answers import LoadedAnswers
 
 
-def run(loaded: LoadedAnswers | None = None) -> int:
+def run(loaded: LoadedAnswers | None = None, strict_overrides: tuple[str, ...] = ()) -> int:
     from wbinstall.screens.app import make_app
 
-    app = make_app(loaded)
+    app = make_app(loaded, strict_overrides=strict_overrides)
     # No mouse: over SSH it only adds traffic, and everything is keyboard-reachable.
     app.run(mouse=False)
     return app.return_code or exitcodes.OK

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from sandbox.procs import free_port
-from tests.apply.support import NOT_KUBE_CHECKS, REPO, answers_file, kube_for, wbinstall
+from tests.apply.support import LAB, NOT_KUBE_CHECKS, REPO, answers_file, kube_for, wbinstall
 from wbinstall.apply.lock import LEASE_NAME, InstallLock
 
 import pytest
@@ -38,7 +38,7 @@ def test_unattended_install_goes_from_empty_namespace_to_ready(sandbox_kube, san
     ns = sandbox_kube_operator.namespace
     answers = answers_file(tmp_path, sandbox_kube, ns)
 
-    r = wbinstall("--answers", str(answers), "--timeout-rollout", "120")
+    r = wbinstall(*LAB, "--answers", str(answers), "--timeout-rollout", "120")
 
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
@@ -51,7 +51,7 @@ def test_unattended_install_goes_from_empty_namespace_to_ready(sandbox_kube, san
     # The lock was released at the end.
     assert nothing_applied(kube_for(sandbox_kube), ns)["lease"] is None
 
-    again = wbinstall("--answers", str(answers), "--timeout-rollout", "120")
+    again = wbinstall(*LAB, "--answers", str(answers), "--timeout-rollout", "120")
     assert again.returncode == 0, again.stdout + again.stderr
     applied = [line for line in again.stdout.splitlines() if line.startswith("apply: ") and ": " in line[7:]]
     assert len(applied) == 11 and all(line.endswith(": unchanged") for line in applied), applied
@@ -62,7 +62,7 @@ def test_a_failed_check_exits_1_before_anything_is_applied(sandbox_kube, sandbox
     skip = tuple(i for i in NOT_KUBE_CHECKS if not i.startswith("mysql."))
     answers = answers_file(tmp_path, sandbox_kube, sandbox_kube_namespace, mysql_port=wrong_mysql, skip=skip)
 
-    r = wbinstall("--answers", str(answers))
+    r = wbinstall(*LAB, "--answers", str(answers))
 
     assert r.returncode == 1, r.stdout + r.stderr
     assert "mysql.connect" in r.stdout
@@ -74,7 +74,7 @@ def test_a_failed_check_exits_1_before_anything_is_applied(sandbox_kube, sandbox
 def test_checks_skipped_in_the_answers_are_honoured(sandbox_kube, sandbox_kube_namespace, tmp_path):
     answers = answers_file(tmp_path, sandbox_kube, sandbox_kube_namespace)
 
-    r = wbinstall("--answers", str(answers), "--dry-run")
+    r = wbinstall(*LAB, "--answers", str(answers), "--dry-run")
 
     assert r.returncode == 0, r.stdout + r.stderr
     assert "skipped: not under test here" in r.stdout
@@ -84,7 +84,7 @@ def test_checks_skipped_in_the_answers_are_honoured(sandbox_kube, sandbox_kube_n
 def test_dry_run_prints_the_diff_and_changes_nothing(sandbox_kube, sandbox_kube_namespace, tmp_path):
     answers = answers_file(tmp_path, sandbox_kube, sandbox_kube_namespace)
 
-    r = wbinstall("--answers", str(answers), "--dry-run")
+    r = wbinstall(*LAB, "--answers", str(answers), "--dry-run")
 
     assert r.returncode == 0, r.stdout + r.stderr
     assert "dry run: WeightsAndBiases wandb: would create" in r.stdout
@@ -98,10 +98,10 @@ def test_a_second_install_is_refused_naming_the_holder_and_reattaches(sandbox_ku
                                                                        tmp_path):
     ns = sandbox_kube_operator.namespace
     answers = answers_file(tmp_path, sandbox_kube, ns)
-    assert wbinstall("--answers", str(answers), "--timeout-rollout", "120").returncode == 0
+    assert wbinstall(*LAB, "--answers", str(answers), "--timeout-rollout", "120").returncode == 0
 
     with InstallLock(kube_for(sandbox_kube), ns, who="jump-host/4242/alice"):
-        r = wbinstall("--answers", str(answers), "--timeout-rollout", "60")
+        r = wbinstall(*LAB, "--answers", str(answers), "--timeout-rollout", "60")
 
     assert r.returncode == 0, r.stdout + r.stderr
     assert "apply refused: another install into namespace" in r.stdout
@@ -116,7 +116,7 @@ def test_interrupt_exits_130_releases_the_lock_and_a_rerun_continues(sandbox_kub
     # No operator runs in this namespace: the rollout waits in phase 2 until interrupted.
     answers = answers_file(tmp_path, sandbox_kube, sandbox_kube_namespace)
     env = {**os.environ, "WB_TEST_LICENSE": "test-license-0001", "WB_TEST_MYSQL_PASSWORD": "pw"}
-    proc = subprocess.Popen([sys.executable, "-m", "wbinstall", "--answers", str(answers)], cwd=REPO, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "wbinstall", *LAB, "--answers", str(answers)], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
     try:
@@ -134,7 +134,7 @@ def test_interrupt_exits_130_releases_the_lock_and_a_rerun_continues(sandbox_kub
     assert "interrupted" in err
     kube = kube_for(sandbox_kube)
     assert nothing_applied(kube, sandbox_kube_namespace)["lease"] is None
-    rerun = wbinstall("--answers", str(answers), "--timeout-rollout", "3")
+    rerun = wbinstall(*LAB, "--answers", str(answers), "--timeout-rollout", "3")
     assert "apply: WeightsAndBiases wandb: unchanged" in rerun.stdout
     assert rerun.returncode == 3
     assert "WeightsAndBiases wandb phase -" in rerun.stdout

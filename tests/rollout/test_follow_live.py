@@ -11,7 +11,7 @@ from kubernetes import client
 
 from sandbox.kube.operator_standin import SIMULATE_ANNOTATION
 from sandbox.kube.waits import wait_for
-from tests.apply.support import NOT_KUBE_CHECKS, answers_file, kube_for, objects_for, wbinstall
+from tests.apply.support import LAB, NOT_KUBE_CHECKS, answers_file, kube_for, objects_for, wbinstall
 from wbinstall.apply import apply
 from wbinstall.rollout import (Follower, Limits, PhaseDone, PhaseStarted, ResourceChanged, follow)
 from wbinstall.rollout.events import CustomResourceChanged, Finished
@@ -121,7 +121,7 @@ def test_undersized_nodes_time_out_with_the_reason_and_exit_3(sandbox_kube_nodes
     settle(cluster.api)
     answers = answers_file(tmp_path, cluster, ns, skip=(*NOT_KUBE_CHECKS, "k8s.capacity"))
 
-    r = wbinstall("--answers", str(answers), "--timeout-rollout", "20")
+    r = wbinstall(*LAB, "--answers", str(answers), "--timeout-rollout", "20")
 
     assert r.returncode == 3, r.stdout + r.stderr
     out = r.stdout

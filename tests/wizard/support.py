@@ -217,8 +217,10 @@ def loaded_answers(text: str = ANSWERS, base_dir: Path | None = None):
 
 
 def wizard(state_dir: Path, *, loaded=None, checks: ScriptedChecks | None = None, clock: FakeClock | None = None,
-           debounce: float = 0.0, rollout: ScriptedRollout | None = None, attach=None):
+           debounce: float = 0.0, rollout: ScriptedRollout | None = None, attach=None,
+           strict_overrides: tuple[str, ...] = ()):
     """The app with fakes injected; prefilled from `loaded` when given."""
     checks = checks or ScriptedChecks()
     services = fake_services(checks, follow=rollout or ScriptedRollout(), attach=attach or nothing_to_attach)
-    return make_app(loaded, clock=clock or FakeClock(), state_dir=state_dir, services=services, debounce=debounce)
+    return make_app(loaded, clock=clock or FakeClock(), state_dir=state_dir, services=services, debounce=debounce,
+                    strict_overrides=strict_overrides)

@@ -6,6 +6,7 @@ from textual.widgets import Input, Log
 
 from tests.wizard.support import ScriptedChecks, loaded_answers, wizard
 from wbinstall.answers import load
+from wbinstall.checks.result import Result
 from wbinstall.screens.widgets.skip import SkipModal
 
 
@@ -285,3 +286,41 @@ async def test_save_asks_before_overwriting_a_file_wbinstall_did_not_write(state
         await pilot.press("ctrl+s")      # ours now: no question
         await pilot.pause()
         assert not str(app.screen.query_one("#errors").render())
+
+
+# ---- strict checks: Ctrl-O refuses them unless the wizard was started with --override-strict ---
+
+ARCH_FAILS = {"k8s.arch": Result("k8s.arch", "fail", "2 of 4 nodes are arm64", remedy="Use amd64 nodes.")}
+
+
+async def _at_kubernetes(pilot, app):
+    for name in ("workload", "environment", "cloud", "kubernetes"):
+        app.push_step(name)
+    await settle(pilot)
+    assert step(app) == "kubernetes"
+
+
+async def test_a_failed_strict_check_cannot_be_skipped(state_dir):
+    app = wizard(state_dir, checks=ScriptedChecks(ARCH_FAILS))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _at_kubernetes(pilot, app)
+        await pilot.press("ctrl+n")  # a plain failure would ask for a reason; a strict one is refused
+        await settle(pilot)
+        assert not isinstance(app.screen, SkipModal)
+        assert step(app) == "kubernetes"
+        assert app.state.skips() == {}
+        assert any("k8s.arch is a strict check" in str(n.message) for n in app._notifications)
+
+
+async def test_with_the_flag_a_strict_check_may_be_skipped_and_the_saved_answers_record_it(state_dir, tmp_path):
+    app = wizard(state_dir, checks=ScriptedChecks(ARCH_FAILS), strict_overrides=("k8s.arch",))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _at_kubernetes(pilot, app)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, SkipModal)
+        await pilot.press(*"lab cluster on arm", "enter")
+        await settle(pilot)
+        assert step(app) == "database"
+    assert app.state.get(("checks", "strictOverrides")) == ["k8s.arch"]
+    assert app.state.skips() == {"k8s.arch": "lab cluster on arm"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -48,16 +48,19 @@ class Secrets(Mapping[Path, str]):
         return f"Secrets({', '.join(fields.dotted(p) for p in self._values)})"
 
 
-def load(path: str | os.PathLike[str]) -> LoadedAnswers:
+def load(path: str | os.PathLike[str], strict_overrides: Collection[str] = ()) -> LoadedAnswers:
     p = FsPath(path)
     try:
         text = files.read_text(p, shown="the answers file")  # a bound past yamlread's, which names the line
     except files.FileError as exc:
         raise AnswersError([Problem("", str(exc))], str(p)) from None
-    return parse(text, filename=str(p), base_dir=p.resolve().parent)
+    return parse(text, filename=str(p), base_dir=p.resolve().parent, strict_overrides=strict_overrides)
 
 
-def parse(text: str, *, filename: str | None = None, base_dir: FsPath | None = None) -> LoadedAnswers:
+def parse(text: str, *, filename: str | None = None, base_dir: FsPath | None = None,
+          strict_overrides: Collection[str] = ()) -> LoadedAnswers:
+    """`strict_overrides`: the strict check ids given with --override-strict; recorded in
+    checks.strictOverrides of the answers returned."""
     base_dir = base_dir or FsPath.cwd()
     data, where = _read_yaml(text, filename)
 
@@ -72,6 +75,7 @@ def parse(text: str, *, filename: str | None = None, base_dir: FsPath | None = N
         problems += _secret_problems(data, where, base_dir, os.environ)
         raise AnswersError(_ordered(problems), filename) from None
 
+    answers = _with_overrides(answers, strict_overrides, where, problems)
     for path, message, severity in rules.cross_field(answers, base_dir):
         line, column = where.of_value(path) or (None, None)
         problems.append(Problem(fields.dotted(path), message, line, column, severity))  # type: ignore[arg-type]
@@ -80,6 +84,20 @@ def parse(text: str, *, filename: str | None = None, base_dir: FsPath | None = N
     if errors:
         raise AnswersError(_ordered(problems), filename)
     return LoadedAnswers(answers, filename, base_dir, warnings, where)
+
+
+def _with_overrides(answers: Answers, given: Collection[str], where, problems: list[Problem]) -> Answers:
+    """The file's record of strict overrides is honoured only when the flag names them again."""
+    recorded = answers.checks.strict_overrides
+    for n, check_id in enumerate(recorded):
+        if check_id not in given:
+            line, column = where.of_value(("checks", "strictOverrides", n)) or (None, None)
+            problems.append(Problem(fields.dotted(("checks", "strictOverrides", n)),
+                                    f"{check_id} was let past with --override-strict when this file was saved; that "
+                                    f"holds only with --override-strict {check_id} on the command line (or remove it "
+                                    "here)", line, column))
+    merged = sorted(set(recorded) | set(given))
+    return answers.model_copy(update={"checks": answers.checks.model_copy(update={"strict_overrides": merged})})
 
 
 def resolve_secrets(loaded: LoadedAnswers, environ: Mapping[str, str] | None = None) -> Secrets:

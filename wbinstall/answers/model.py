@@ -136,6 +136,15 @@ def _known_check(value: str) -> str:
     return value
 
 
+def _strict_check(value: str) -> str:
+    from wbinstall.checklist import strict_ids
+
+    _known_check(value)
+    if value not in strict_ids():
+        raise ValueError(f"{value} is not a strict check (strict: {', '.join(strict_ids())})")
+    return value
+
+
 class SkippedCheck(_Section):
     id: Annotated[str, AfterValidator(_known_check)]
     reason: Text
@@ -173,6 +182,11 @@ class TlsCheckSettings(_Section):
 
 class ChecksAnswers(_Section):
     skip: list[SkippedCheck] = Field(default_factory=list)
+    # A record, never a permission: strict checks a run went past with --override-strict. A
+    # file that lists one is honoured only with the same flag on the command line (loader).
+    strict_overrides: list[Annotated[str, AfterValidator(_strict_check)]] = Field(
+        default_factory=list, alias="strictOverrides",
+        description="Strict checks let past with --override-strict (written by wbinstall; needs that flag)")
     timeout: Annotated[float, Field(gt=0, le=600)] = Field(default=10.0, description="Seconds each probe may take")
     dns: DnsCheckSettings = Field(default_factory=DnsCheckSettings)
     tls: TlsCheckSettings = Field(default_factory=TlsCheckSettings)

@@ -35,6 +35,7 @@ def cross_field(answers: Answers, base_dir: FsPath) -> list[tuple[Path, str, str
     def warning(path: Path, message: str) -> None:
         found.append((path, message, "warning"))
 
+    _strict_skips(answers, error)
     storage = answers.storage
     if storage.provider == "s3-compatible":
         if not storage.endpoint:
@@ -116,3 +117,21 @@ def _file_problem(path: str, base_dir: FsPath, pem: tuple[str, str] | None = Non
     if pem and pem[0].encode() not in data:
         return f"{path} holds no {pem[1]}"
     return None
+
+
+def _strict_skips(answers: Answers, error) -> None:
+    """checks.skip may not skip a strict check, nor a check one needs (k8s.connect for
+    k8s.version ...), unless the run was given --override-strict for it."""
+    from wbinstall.checklist import needed_by, strict_ids
+
+    overridden = set(answers.checks.strict_overrides)
+    held = [i for i in strict_ids() if i not in overridden]
+    for n, skip in enumerate(answers.checks.skip):
+        if skip.id in held:
+            error(("checks", "skip", n, "id"),
+                  f"{skip.id} is a strict check (a hard requirement of W&B's reference architecture): it cannot be "
+                  f"skipped. Fix what it reports; for a lab only, run with --override-strict {skip.id}")
+        elif strict := [i for i in needed_by(skip.id) if i in held]:
+            error(("checks", "skip", n, "id"),
+                  f"{skip.id} cannot be skipped: the strict check(s) {', '.join(strict)} need it. For a lab only, "
+                  f"run with --override-strict {','.join(strict)}")

@@ -36,6 +36,7 @@ class Check:
     judge: Judge
     # Checks whose failure makes this one meaningless: it then reports `skip` with the cause.
     after: tuple[str, ...] = ()
+    strict: bool = False  # a hard requirement: see wbinstall.checklist.CheckSpec
 
 
 def function(ref: str) -> Callable[..., Any]:
@@ -47,7 +48,7 @@ def function(ref: str) -> Callable[..., Any]:
 def _bind() -> tuple[dict[str, Probe], dict[str, Check]]:
     d = declared()
     probes = {n: Probe(n, function(p.gather), p.timeout) for n, p in d.probes.items()}
-    checks = {c.id: Check(c.id, c.probes, function(c.judge), c.after) for c in d.checks}
+    checks = {c.id: Check(c.id, c.probes, function(c.judge), c.after, c.strict) for c in d.checks}
     return probes, checks
 
 
