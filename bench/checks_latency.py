@@ -61,6 +61,33 @@ def timed_run(loaded, secrets, only=None) -> float:
     return elapsed
 
 
+def measure(loaded, secrets, rounds: int) -> tuple[list[float], dict[tuple[str, ...], list[float]]]:
+    """Whole runs and, as baselines, one run per probe set (its checks only), `rounds` times each."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for check_id, check in CHECKS.items():
+        groups.setdefault(check.probes, []).append(check_id)
+    timed_run(loaded, secrets)  # warm-up: imports, first connections
+    totals: list[float] = []
+    singles: dict[tuple[str, ...], list[float]] = {g: [] for g in groups}
+    for _ in range(rounds):
+        totals.append(timed_run(loaded, secrets))
+        for group, ids in groups.items():
+            singles[group].append(timed_run(loaded, secrets, only=ids))
+    return totals, singles
+
+
+def report(heading: str, totals: list[float], singles: dict[tuple[str, ...], list[float]]) -> None:
+    total = statistics.median(totals)
+    single = {"+".join(g): statistics.median(v) for g, v in singles.items()}
+    slowest = max(single.values())
+    print(heading)
+    for name, seconds in sorted(single.items(), key=lambda kv: -kv[1]):
+        print(f"  probe {name:<22} alone: {seconds:6.2f} s")
+    print(f"  all checks together:        {total:6.2f} s")
+    print(f"total / slowest single probe: {total / slowest:.2f}   (target <= 1.2)")
+    print(f"total / sum of singles:       {total / sum(single.values()):.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -72,28 +99,10 @@ def main() -> int:
         proxies = LatencyProxies(args.delay)
         try:
             loaded = answers_mod.load(with_latency(answers_path, proxies))
-            secrets = answers_mod.resolve_secrets(loaded)
-            # One group of checks per probe set: the single-probe baselines.
-            groups: dict[tuple[str, ...], list[str]] = {}
-            for check_id, check in CHECKS.items():
-                groups.setdefault(check.probes, []).append(check_id)
-            timed_run(loaded, secrets)  # warm-up: imports, first connections
-            totals, singles = [], {g: [] for g in groups}
-            for _ in range(args.rounds):
-                totals.append(timed_run(loaded, secrets))
-                for group, ids in groups.items():
-                    singles[group].append(timed_run(loaded, secrets, only=ids))
+            totals, singles = measure(loaded, answers_mod.resolve_secrets(loaded), args.rounds)
         finally:
             proxies.close()
-    total = statistics.median(totals)
-    single = {"+".join(g): statistics.median(v) for g, v in singles.items()}
-    slowest = max(single.values())
-    print(f"latency per round trip: {args.delay * 1000:.0f} ms; rounds: {args.rounds} (medians)")
-    for name, seconds in sorted(single.items(), key=lambda kv: -kv[1]):
-        print(f"  probe {name:<22} alone: {seconds:6.2f} s")
-    print(f"  all checks together:        {total:6.2f} s")
-    print(f"total / slowest single probe: {total / slowest:.2f}   (target <= 1.2)")
-    print(f"total / sum of singles:       {total / sum(single.values()):.2f}")
+    report(f"latency per round trip: {args.delay * 1000:.0f} ms; rounds: {args.rounds} (medians)", totals, singles)
     return 0
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -21,11 +20,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.checks_latency import timed_run, with_latency  # noqa: E402
+from bench.checks_latency import measure, report, with_latency  # noqa: E402
 from sandbox.__main__ import HOST, running  # noqa: E402
 from sandbox.latency import LatencyProxies  # noqa: E402
 from wbinstall import answers as answers_mod  # noqa: E402
-from wbinstall.checks.registry import CHECKS  # noqa: E402
 
 
 def _slow_url(url: str, proxies: LatencyProxies) -> str:
@@ -73,29 +71,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp)) as answers_path, contextlib.ExitStack() as stack:
         proxies = LatencyProxies(args.delay)
         try:
-            slow = use_store(with_latency(answers_path, proxies), args.storage, stack, proxies)
-            loaded = answers_mod.load(slow)
-            secrets = answers_mod.resolve_secrets(loaded)
-            groups: dict[tuple[str, ...], list[str]] = {}
-            for check_id, check in CHECKS.items():
-                groups.setdefault(check.probes, []).append(check_id)
-            timed_run(loaded, secrets)  # warm-up: imports, first connections
-            totals, singles = [], {g: [] for g in groups}
-            for _ in range(args.rounds):
-                totals.append(timed_run(loaded, secrets))
-                for group, ids in groups.items():
-                    singles[group].append(timed_run(loaded, secrets, only=ids))
+            loaded = answers_mod.load(use_store(with_latency(answers_path, proxies), args.storage, stack, proxies))
+            totals, singles = measure(loaded, answers_mod.resolve_secrets(loaded), args.rounds)
         finally:
             proxies.close()
-    total = statistics.median(totals)
-    single = {"+".join(g): statistics.median(v) for g, v in singles.items()}
-    slowest = max(single.values())
-    print(f"storage: {args.storage}; latency per round trip: {args.delay * 1000:.0f} ms; rounds: {args.rounds} (medians)")
-    for name, seconds in sorted(single.items(), key=lambda kv: -kv[1]):
-        print(f"  probe {name:<22} alone: {seconds:6.2f} s")
-    print(f"  all checks together:        {total:6.2f} s")
-    print(f"total / slowest single probe: {total / slowest:.2f}   (target <= 1.2)")
-    print(f"total / sum of singles:       {total / sum(single.values()):.2f}")
+    report(f"storage: {args.storage}; latency per round trip: {args.delay * 1000:.0f} ms; rounds: {args.rounds} "
+           "(medians)", totals, singles)
     return 0
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from wbinstall.checks.context import CheckInputs
+from wbinstall.checks.durations import days_or_hours as _days
 from wbinstall.checks.license.facts import LicenseFacts
 from wbinstall.checks.result import Result, failed, passed, warned
 
@@ -45,11 +46,3 @@ def license_valid(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
 
 def _date(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%d")
-
-
-def _days(delta: dt.timedelta) -> str:
-    days = delta.days
-    if days >= 1:
-        return f"{days} day" + ("" if days == 1 else "s")
-    hours = int(delta.total_seconds() // 3600)
-    return f"{hours} hour" + ("" if hours == 1 else "s")

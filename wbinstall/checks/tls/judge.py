@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from wbinstall.checks.context import CheckInputs
+from wbinstall.checks.durations import days_or_hours as _days
 from wbinstall.checks.result import Result, failed, passed, warned
 from wbinstall.checks.tls.facts import Cert, TlsFacts, Verification
 
@@ -280,11 +281,3 @@ def _count(n: int) -> str:
 
 def _date(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _days(delta: dt.timedelta) -> str:
-    days = delta.days
-    if days >= 1:
-        return f"{days} day" + ("" if days == 1 else "s")
-    hours = int(delta.total_seconds() // 3600)
-    return f"{hours} hour" + ("" if hours == 1 else "s")
