@@ -82,7 +82,7 @@ def test_interactive_flag_opens_the_wizard_prefilled(tmp_path, monkeypatch):
     path = tmp_path / "answers.yaml"
     path.write_text(ANSWERS)
     seen = []
-    monkeypatch.setattr(tui, "run", lambda loaded=None: seen.append(loaded) or 0)
+    monkeypatch.setattr(tui, "run", lambda loaded=None, overrides=(): seen.append(loaded) or 0)
     assert cli.main(["--answers", str(path), "--interactive"]) == 0
     assert seen[0].answers.host == "wandb.example.com"
     assert cli.main([]) == 0 and seen[1] is None
