@@ -87,6 +87,24 @@ class WizardApp(App[int]):
         except OSError:
             pass  # progress is a convenience; never stop the wizard for it
 
+    def run_in_terminal(self) -> None:
+        """Run until the user quits; a dropped SSH session (SIGHUP) or SIGTERM saves progress
+        and releases the install lock first (wbinstall.session.hangup)."""
+        from wbinstall import exitcodes
+        from wbinstall.session.hangup import hangups
+
+        def quit() -> None:  # SIGTERM: leave through Textual, which gives the terminal back
+            import asyncio
+
+            try:
+                asyncio.get_running_loop().call_soon(self.exit, exitcodes.INTERRUPTED)
+            except RuntimeError:
+                raise KeyboardInterrupt from None
+
+        with hangups(self.save_progress, quit):
+            # No mouse: over SSH it only adds traffic, and everything is keyboard-reachable.
+            self.run(mouse=False)
+
     def pop_screen(self):
         result = super().pop_screen()
         step = getattr(self.screen, "STEP", None)

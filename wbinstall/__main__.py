@@ -1,3 +1,3 @@
-from wbinstall.cli import main
+from wbinstall.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -13,7 +13,8 @@ DESCRIPTIONS = {
     INVALID_INPUT: "invalid input or usage (the message names the field and line)",
     APPLY_FAILED: "apply or rollout failed or timed out",
     INTERNAL_ERROR: "internal error in wbinstall (details in the log file it names)",
-    INTERRUPTED: "interrupted (Ctrl-C); the cluster is left consistent, a rerun continues",
+    INTERRUPTED: "interrupted (Ctrl-C, a hang-up or SIGTERM); the cluster is left consistent, the install lock "
+                 "released, a rerun continues",
 }
 
 

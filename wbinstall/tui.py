@@ -14,6 +14,5 @@ def run(loaded: LoadedAnswers | None = None, strict_overrides: tuple[str, ...] =
     from wbinstall.screens.app import make_app
 
     app = make_app(loaded, strict_overrides=strict_overrides)
-    # No mouse: over SSH it only adds traffic, and everything is keyboard-reachable.
-    app.run(mouse=False)
+    app.run_in_terminal()
     return app.return_code or exitcodes.OK

@@ -59,8 +59,9 @@ class ClusterPKI:
         path.chmod(0o600)
         return path
 
-    def client_cert(self, user: str, groups: tuple[str, ...] = ()) -> ClientCert:
-        """A client certificate that authenticates as `user` in `groups`."""
+    def client_cert(self, user: str, groups: tuple[str, ...] = (), *, expired: bool = False) -> ClientCert:
+        """A client certificate that authenticates as `user` in `groups` (expired: one whose
+        validity ended a day ago, as a kubeconfig left for a year looks)."""
         key = ec.generate_private_key(ec.SECP256R1())
         attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups]
         attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, user))
@@ -71,8 +72,8 @@ class ClusterPKI:
             .issuer_name(self._ca_cert.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1))
-            .not_valid_after(now + dt.timedelta(days=30))
+            .not_valid_before(now - dt.timedelta(days=31 if expired else 0, hours=1))
+            .not_valid_after(now + (dt.timedelta(days=-1) if expired else dt.timedelta(days=30)))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
             .sign(self._ca_key, hashes.SHA256())

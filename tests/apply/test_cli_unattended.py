@@ -111,8 +111,10 @@ def test_a_second_install_is_refused_naming_the_holder_and_reattaches(sandbox_ku
     assert "rollout: everything is ready" in r.stdout
 
 
+# Ctrl-C, a dropped SSH session and a polite kill: each releases the lock at once (kill -9 cannot).
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP, signal.SIGTERM], ids=["SIGINT", "SIGHUP", "SIGTERM"])
 def test_interrupt_exits_130_releases_the_lock_and_a_rerun_continues(sandbox_kube, sandbox_kube_namespace,
-                                                                     tmp_path):
+                                                                     tmp_path, signum):
     # No operator runs in this namespace: the rollout waits in phase 2 until interrupted.
     answers = answers_file(tmp_path, sandbox_kube, sandbox_kube_namespace)
     env = {**os.environ, "WB_TEST_LICENSE": "test-license-0001", "WB_TEST_MYSQL_PASSWORD": "pw"}
@@ -124,7 +126,7 @@ def test_interrupt_exits_130_releases_the_lock_and_a_rerun_continues(sandbox_kub
             lines.append(line)
             if "rollout 2/3" in line:
                 break
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         rest, err = proc.communicate(timeout=60)
     finally:
         proc.kill()

@@ -3,6 +3,7 @@ a lease its holder stopped renewing expires."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -100,8 +101,28 @@ def test_a_fresh_lease_of_an_ended_process_on_this_machine_is_taken_over_at_once
     lock.acquire()
     try:
         assert lock.current().identity == "rerun/2/carol"
+        assert lock.took_over == f"{dead}: its process on this machine has ended"  # the rerun says so
     finally:
         lock.release()
+
+
+def test_a_stale_lease_taken_over_names_its_holder_and_how_long_ago_it_stopped(sandbox_kube, sandbox_kube_namespace):
+    kube = kube_for(sandbox_kube)
+    long_ago = (datetime.now(timezone.utc) - timedelta(seconds=95)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": LEASE_NAME, "namespace": sandbox_kube_namespace},
+                 "spec": {"holderIdentity": "jump-9/31/erin", "leaseDurationSeconds": 30,
+                          "acquireTime": long_ago, "renewTime": long_ago}})
+    lock = InstallLock(kube, sandbox_kube_namespace, who="rerun/2/carol").acquire()
+    try:
+        assert re.fullmatch(r"jump-9/31/erin: it stopped renewing it 9[5-9] s ago", lock.took_over), lock.took_over
+    finally:
+        lock.release()
+    fresh = InstallLock(kube, sandbox_kube_namespace, who="next/3/dan").acquire()  # a released Lease: no takeover
+    try:
+        assert fresh.took_over is None
+    finally:
+        fresh.release()
 
 
 def test_a_live_process_on_this_machine_keeps_its_lease(sandbox_kube, sandbox_kube_namespace):

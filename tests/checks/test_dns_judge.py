@@ -68,7 +68,7 @@ def judge(seen: Lookup, balancer: IngressAddress):
          "which has no A record"),
         # The resolver never answered.
         (lookup("timeout", seconds=4.0, detail="The DNS operation timed out."), lb(NGINX), "fail",
-         "no DNS answer for wandb.example.com within 4 s"),
+         "no answer from the DNS server 10.0.0.2:53 for wandb.example.com within 4 s"),
         (lookup("servfail", detail="10.0.0.2:53 SERVFAIL"), lb(NGINX), "fail", "SERVFAIL"),
         (lookup("unreachable", detail="10.0.0.2:53 Connection refused"), UNKNOWN, "fail", "Connection refused"),
         (lookup("error", detail="checks.dns.nameservers: 'dns.example' is not IP or IP:PORT"), UNKNOWN, "fail",

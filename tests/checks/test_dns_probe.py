@@ -253,4 +253,4 @@ def test_silent_resolver_fails_with_a_timeout_and_the_run_returns(silent_port, c
     result = run_checks(answers_for([f"127.0.0.1:{silent_port}"], closed_kubeconfig), only=["dns.a-record"],
                         timeout=1.5)["dns.a-record"]
     assert result.status == "fail"
-    assert result.summary.startswith(f"no DNS answer for {HOST} within")
+    assert result.summary.startswith(f"no answer from the DNS server 127.0.0.1:{silent_port} for {HOST} within")

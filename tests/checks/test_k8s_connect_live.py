@@ -266,3 +266,20 @@ def test_kubeconfig_without_credentials_is_seen_as_anonymous(sandbox_kube, tmp_p
     kc = write_kubeconfig(tmp_path / "kc.yaml", sandbox_kube.server, sandbox_kube.pki.ca_pem, None)
     r = k8s(kc)["k8s.connect"]
     assert r.status == "fail" and "anonymous" in r.summary
+
+
+def test_an_expired_client_certificate_is_named_with_its_date(sandbox_kube, tmp_path):
+    cert = sandbox_kube.pki.client_cert("wandb-admin", ("system:masters",), expired=True)
+    kc = write_kubeconfig(tmp_path / "kc.yaml", sandbox_kube.server, sandbox_kube.pki.ca_pem,
+                          KubeUser("old-admin", cert.cert_pem, cert.key_pem))
+    r = k8s(kc, cloud="aws")["k8s.connect"]
+    assert r.status == "fail"
+    assert r.summary.startswith("the client certificate of context t expired on 20")
+    assert r.summary.endswith(f"(1 day ago): {sandbox_kube.server} answered 401 Unauthorized")
+    assert "aws eks update-kubeconfig" in (r.remedy or "")
+
+
+def test_a_valid_client_certificate_is_not_called_expired(sandbox_kube, tmp_path):
+    kc = write_kubeconfig(tmp_path / "kc.yaml", sandbox_kube.server, sandbox_kube.pki.ca_pem, sandbox_kube.admin_user)
+    r = k8s(kc)["k8s.connect"]
+    assert r.status == "pass" and not any("expired" in e for e in r.evidence)

@@ -4,6 +4,7 @@ login): every command stays bounded, names the plugin, and leaves none of its pr
 from __future__ import annotations
 
 import os
+import re
 import sys
 import textwrap
 import uuid
@@ -87,6 +88,7 @@ def test_a_hanging_exec_plugin_is_bounded_named_and_ended(tmp_path, command):
     done = wbinstall(*head, "--answers", str(answers(tmp_path, plugin, skip)), *lab, *tail, timeout=60)
     out = done.stdout + done.stderr
     assert done.returncode == (1 if check else 3), out
-    assert "exec plugin hang-plugin gave no credentials within 2 s" in out
+    # check: the probe's time counts from the process's start, so the plugin gets what is left of it
+    assert re.search(r"exec plugin hang-plugin gave no credentials within [12] s", out), out
     assert "Traceback" not in out
     assert processes_with(marker) == [], "the plugin's child outlived the command"

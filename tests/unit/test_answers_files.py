@@ -28,11 +28,48 @@ def test_a_fifo_as_the_answers_file_is_refused_not_waited_on(tmp_path):
     assert done.returncode == 2 and "the answers file is not a regular file" in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("make", [os.mkdir, lambda p: p.symlink_to("/dev/null")], ids=["directory", "dev-null"])
+def test_an_answers_path_that_is_no_file_is_refused(tmp_path, make):
+    path = tmp_path / "answers.yaml"
+    make(path)
+    done = validate(path)
+    out = done.stdout + done.stderr
+    assert done.returncode == 2 and "the answers file is not a regular file" in out and "Traceback" not in out, out
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x93" + os.urandom(4096), "is not text (UTF-8): not a kubeconfig"),
+    (b"{{{ [", "is not valid YAML (expected the node content, but found '<stream end>' at line 1)"),
+    (b"- just\n- a list\n", "holds no kubeconfig (a YAML mapping with clusters, users and contexts)"),
+], ids=["random", "bad-yaml", "list"])
+def test_a_kubeconfig_of_garbage_fails_k8s_connect_naming_the_file(write_answers, tmp_path, content, message):
+    (tmp_path / "kubeconfig").write_bytes(content)
+    path = write_answers(VALID.replace("kubernetes: {namespace: wandb}", "kubernetes: {namespace: wandb, kubeconfig: kubeconfig}"))
+    done = subprocess.run([sys.executable, "-m", "wbinstall", "check", "--answers", str(path), "--only", "k8s.connect"],
+                          capture_output=True, text=True, cwd=REPO, timeout=60, stdin=subprocess.DEVNULL,
+                          env={**os.environ, **SECRET_VALUES, "NO_COLOR": "1"})
+    out = done.stdout + done.stderr
+    assert done.returncode == 1 and "FAIL  k8s.connect" in out and "Traceback" not in out, out
+    assert f"{tmp_path / 'kubeconfig'} {message}" in out, out
+
+
+@pytest.mark.parametrize("make, message", [
+    (os.mkdir, "is not a regular file"),
+    (os.mkfifo, "is not a regular file"),
+], ids=["directory", "fifo"])
+def test_a_kubeconfig_that_is_no_kubeconfig_is_refused_with_its_field(write_answers, tmp_path, make, message):
+    make(tmp_path / "kubeconfig")
+    done = validate(write_answers(VALID.replace("kubernetes: {namespace: wandb}", "kubernetes: {namespace: wandb, kubeconfig: kubeconfig}")))
+    out = done.stdout + done.stderr
+    assert done.returncode == 2 and "kubernetes.kubeconfig" in out and message in out and "Traceback" not in out, out
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda p: os.mkfifo(p), "is not a regular file"),
     (lambda p: p.symlink_to("/dev/zero"), "is not a regular file"),
     (lambda p: p.write_bytes(b"x" * (2 * 1024 * 1024)), "is larger than 1024 KiB"),
-], ids=["fifo", "dev-zero", "2-MiB"])
+    (lambda p: p.mkdir(), "is not a regular file"),
+], ids=["fifo", "dev-zero", "2-MiB", "directory"])
 def test_a_secret_file_that_is_no_secret_is_refused_with_its_field(write_answers, tmp_path, make, message):
     make(tmp_path / "password")
     done = validate(write_answers(VALID.replace("{env: WB_TEST_MYSQL_PASSWORD}", "{file: password}")))

@@ -52,9 +52,14 @@ def read_bytes(path: Path, limit: int = MAX_BYTES, shown: str | None = None) -> 
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once instead of waiting for a writer
     except OSError as exc:
         raise FileError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        regular = False
+    if not regular:  # before fdopen, which refuses a directory with an error of its own
+        os.close(fd)
+        raise FileError(f"{shown} is not a regular file")
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise FileError(f"{shown} is not a regular file")
         data = f.read(limit + 1)
     if len(data) > limit:
         raise FileError(f"{shown} is larger than {limit // 1024} KiB")

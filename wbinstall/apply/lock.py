@@ -24,6 +24,23 @@ from wbinstall.kube import Kube, KubeError, collection_path
 
 LEASE_NAME = "wbinstall-install"
 LEASE_SECONDS = 30
+_HELD: set["InstallLock"] = set()  # the Leases this process holds now (release_all on a hang-up)
+_HELD_LOCK = threading.Lock()
+_CLOSING = threading.Event()       # set by release_all: this process takes no Lease any more
+
+
+class Closing(Exception):
+    """This process is ending (a hang-up): it takes no install lock any more."""
+
+
+def release_all() -> None:
+    """Release every Lease this process holds, and take none after (a hang-up: the process
+    ends right after, and an install thread still applying must not take the Lease back)."""
+    with _HELD_LOCK:
+        _CLOSING.set()
+        held = list(_HELD)
+    for lock in held:
+        lock.release()
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,22 @@ def _stamp(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def stale_holder(lease: dict | None) -> str | None:
+    """Why a Lease that names a holder is free anyway: 'its process has ended' or 'it stopped
+    renewing N s ago'; None when it names none or is live."""
+    spec = (lease or {}).get("spec") or {}
+    who = spec.get("holderIdentity")
+    if not who or holder_of(lease) is not None:
+        return None
+    if _ended_here(who):
+        return f"{who}: its process on this machine has ended"
+    renewed = _time(spec.get("renewTime")) or _time(spec.get("acquireTime"))
+    if renewed is None:
+        return f"{who}: it never renewed it"
+    ago = (datetime.now(timezone.utc) - renewed).total_seconds()
+    return f"{who}: it stopped renewing it {ago:.0f} s ago"
+
+
 def holder_of(lease: dict | None) -> Holder | None:
     """The live holder of a Lease object, or None when it is free or expired."""
     spec = (lease or {}).get("spec") or {}
@@ -119,6 +152,7 @@ class InstallLock:
         self._thread: threading.Thread | None = None
         self._rv: str | None = None
         self.lost = threading.Event()
+        self.took_over: str | None = None  # whose stale Lease acquire() took over, and why it was free
 
     @property
     def held(self) -> bool:
@@ -134,6 +168,8 @@ class InstallLock:
                              "labels": {"app.kubernetes.io/managed-by": "wbinstall"}},
                 "spec": {"holderIdentity": self.who, "leaseDurationSeconds": self.seconds,
                          "acquireTime": _stamp(now), "renewTime": _stamp(now)}}
+        if _CLOSING.is_set():
+            raise Closing("this process is ending: no install lock is taken")
         lease = self.kube.get(self._path)
         try:
             if lease is None:
@@ -142,6 +178,8 @@ class InstallLock:
                 holder = holder_of(lease)
                 if holder and holder.identity != self.who:
                     raise LockHeld(self.namespace, holder)
+                stale = stale_holder(lease)
+                self.took_over = stale if stale and not stale.startswith(f"{self.who}:") else None
                 transitions = int((lease.get("spec") or {}).get("leaseTransitions") or 0)
                 body["metadata"]["resourceVersion"] = lease["metadata"]["resourceVersion"]
                 body["spec"]["leaseTransitions"] = transitions + 1
@@ -154,7 +192,14 @@ class InstallLock:
             raise
         self._rv = created["metadata"]["resourceVersion"]
         self._thread = threading.Thread(target=self._renew, name="wbinstall-lease", daemon=True)
+        with _HELD_LOCK:
+            closing = _CLOSING.is_set()
+            if not closing:
+                _HELD.add(self)
         self._thread.start()
+        if closing:  # release_all ran while this was being written: give it back at once
+            self.release()
+            raise Closing("this process is ending: the install lock was given back")
         return self
 
     def _renew(self) -> None:
@@ -170,6 +215,8 @@ class InstallLock:
                 continue
 
     def release(self) -> None:
+        with _HELD_LOCK:
+            _HELD.discard(self)
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=5)

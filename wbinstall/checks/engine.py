@@ -41,6 +41,7 @@ def run(
     timeout: float | None = None,
     on_result: Callable[[Result], None] | None = None,
     more_time: str = "--timeout SECONDS",
+    started: float | None = None,
 ) -> list[Result]:
     """Results in the stable id order, for the selected checks (all by default).
 
@@ -48,13 +49,15 @@ def run(
     own result into the list (so the report shows the cause and a failure decides the exit code).
 
     `more_time` is how the calling face gives probes more time, in a remedy's words (the
-    CLI's flag by default; the wizard names its key)."""
+    CLI's flag by default; the wizard names its key). `started` (a time.monotonic() value, default
+    now) is when the probes' time began: the CLI passes its process's start, so that
+    `check --timeout T` as a whole returns within T and a little."""
     wanted = [i for i in CHECK_IDS if i in CHECKS and (not only or i in set(only))]
     user_skips = {s.id: s.reason for s in answers.checks.skip}
     # Dependencies are judged too (their outcome decides a dependent's skip), shown only if wanted.
     needed = _with_dependencies(wanted)
     probe_names = sorted({p for i in needed if i not in user_skips for p in CHECKS[i].probes})
-    facts = _gather(probe_names, answers, secrets, base_dir, timeout)
+    facts = _gather(probe_names, answers, secrets, base_dir, timeout, started)
 
     inputs = CheckInputs(answers, requirements.load(), base_dir, more_time)
     results: dict[str, Result] = {}
@@ -97,10 +100,11 @@ def _with_dependencies(ids: list[str]) -> list[str]:
     return [i for i in CHECK_IDS if i in out]
 
 
-def _gather(names: list[str], answers: Answers, secrets: Secrets, base_dir: Path, timeout: float | None) -> dict[str, Any]:
+def _gather(names: list[str], answers: Answers, secrets: Secrets, base_dir: Path, timeout: float | None,
+            started: float | None = None) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     done: dict[str, threading.Event] = {}
-    start = time.monotonic()
+    start = started if started is not None else time.monotonic()
     limits = {n: timeout if timeout is not None else PROBES[n].timeout for n in names}
 
     def work(name: str) -> None:

@@ -32,6 +32,7 @@ class Kubeconfig:
     context: str | None = None      # the context used (chosen, else current)
     cluster: str | None = None
     server: str | None = None
+    client_cert_expires: str | None = None  # the context user's client certificate's notAfter (ISO, UTC)
 
 
 class KubeconfigError(Exception):
@@ -79,7 +80,10 @@ def read(kubeconfig: str | None, context: str | None, base_dir: Path | None) -> 
     cluster = contexts[wanted].get("cluster")
     server = next((c.get("cluster", {}).get("server") for c in _named(raw.get("clusters"))
                    if c.get("name") == cluster), None)
-    return Kubeconfig(tuple(existing), tuple(contexts), current, wanted, cluster, server), config_file
+    user = next((u.get("user") or {} for u in _named(raw.get("users")) if u.get("name") == contexts[wanted].get("user")),
+                {})
+    expires = _cert_expiry(user, Path(existing[0]).parent)
+    return Kubeconfig(tuple(existing), tuple(contexts), current, wanted, cluster, server, expires), config_file
 
 
 def context_names(kubeconfig: str | None, base_dir: Path | None) -> list[str]:
@@ -104,9 +108,10 @@ def open_client(kubeconfig: str | None, context: str | None, base_dir: Path | No
     seen, config_file = read(kubeconfig, context, base_dir)
     from kubernetes import client, config
 
-    from wbinstall.kube import exec_plugin
+    from wbinstall.kube import exec_plugin, memory_files
 
     exec_plugin.install()
+    memory_files.install()
     cfg = client.Configuration()
     cfg.retries = False
     try:
@@ -124,16 +129,52 @@ def connect(answers: Any, base_dir: Path | None = None, seconds: float | None = 
 
 
 def _merged(config_file: str, seen: Kubeconfig) -> dict[str, Any]:
+    import yaml
     from kubernetes.config.kube_config import KubeConfigMerger
 
     try:
         merged = KubeConfigMerger(config_file).config
         raw = merged.value if merged is not None else None
+    except UnicodeDecodeError:
+        raise KubeconfigError("bad-kubeconfig", f"{config_file} is not text (UTF-8): not a kubeconfig", seen) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise KubeconfigError("bad-kubeconfig", f"{config_file} is not valid YAML ({getattr(exc, 'problem', None) or 'unreadable'}"
+                              f"{where})", seen) from None
+    except (TypeError, AttributeError, KeyError, IndexError):  # the merger's words for YAML of another shape
+        raise KubeconfigError("bad-kubeconfig", f"{config_file} holds no kubeconfig (a YAML mapping with clusters, "
+                              "users and contexts)", seen) from None
     except Exception as exc:  # noqa: BLE001 - unreadable file or YAML error
         raise KubeconfigError("bad-kubeconfig", _loader_message(exc), seen) from None
     if not isinstance(raw, dict):
         raise KubeconfigError("bad-kubeconfig", f"{config_file} holds no kubeconfig", seen)
     return raw
+
+
+def _cert_expiry(user: Any, base: Path) -> str | None:
+    """When the user's client certificate (inlined, or a file) stops being valid; None when it has
+    none or it cannot be read (the connection will say why). A certificate is public: no secret."""
+    import base64
+
+    from cryptography import x509
+
+    try:
+        user = getattr(user, "value", user)
+        if not isinstance(user, dict):
+            return None
+        if user.get("client-certificate-data"):
+            pem = base64.b64decode(str(user["client-certificate-data"]))
+        elif user.get("client-certificate"):
+            from wbinstall.answers.files import read_bytes
+
+            pem = read_bytes(resolve(str(user["client-certificate"]), base), limit=256 * 1024)
+        else:
+            return None
+        cert = x509.load_pem_x509_certificate(pem)
+        return cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    except Exception:  # noqa: BLE001 - evidence only
+        return None
 
 
 def _named(items: Any) -> list[dict[str, Any]]:

@@ -47,6 +47,7 @@ class ApplyStarted:
 class LockTaken:
     namespace: str
     who: str
+    took_over: str | None = None  # a stale holder's Lease was taken over: whose, and why it was free
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def line(event: Any) -> str | None:
         return (f"apply: {event.count} objects into namespace {event.namespace} "
                 "(server-side apply, field manager wbinstall)")
     if isinstance(event, LockTaken):
-        return f"lock: holding Lease {event.namespace}/{LEASE_NAME} as {event.who}"
+        taken = f" (taken over from {event.took_over})" if event.took_over else ""
+        return f"lock: holding Lease {event.namespace}/{LEASE_NAME} as {event.who}{taken}"
     if isinstance(event, LockRefused):
         return (f"apply refused: {event.message}\n"
                 "attaching to that install's rollout instead (this run applied nothing)")
@@ -170,7 +172,7 @@ def deploy(kube: Any, objects: list[dict], namespace: str, *, force_conflicts: b
             # The Lease lives in the namespace: take it first thing, or right after creating it.
             if not lock.held and (namespace_exists or obj["kind"] != "Namespace"):
                 lock.acquire()
-                emit(LockTaken(namespace, lock.who))
+                emit(LockTaken(namespace, lock.who, lock.took_over))
 
         def done(a: Applied) -> None:
             applied.append(a)

@@ -8,6 +8,7 @@ judges can quote them verbatim. No credential from the kubeconfig ever lands her
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
 from wbinstall.kube.config import ConfigProblem, Kubeconfig
@@ -157,4 +158,6 @@ class KubeFacts:
     ingress_classes: Listing[IngressClass] = field(default_factory=Listing)
     storage_classes: Listing[StorageClass] = field(default_factory=Listing)
     access: Listing[Access] = field(default_factory=Listing)
+    # When the probe ran (UTC): the judge tells an expired client certificate by it, staying pure.
+    now: datetime | None = None
     namespace: str = "wandb"  # where the install puts its namespaced objects

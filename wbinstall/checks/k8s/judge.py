@@ -130,7 +130,13 @@ def judge_connect(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     if p.kind == "tls":
         return failed(cid, f"TLS with {server} failed", *evidence, remedy=(
             f"Check that {server} is the Kubernetes API server (https) and that its certificate is valid."))
+    expired = _expired(kc.client_cert_expires, f.now)
+    if expired:
+        evidence.append(f"client certificate of {ctx}: expired {expired}")
     if p.kind == "unauthorized":
+        if expired:
+            return failed(cid, f"the client certificate of {ctx} expired {expired}: {server} answered 401 Unauthorized",
+                          *evidence, remedy=_refresh_credentials(inputs, kc.context))
         return failed(cid, f"{server} rejected the credentials of {ctx} (401 Unauthorized)", *evidence,
                       remedy=_refresh_credentials(inputs, kc.context))
     if p.kind == "forbidden":
@@ -138,6 +144,21 @@ def judge_connect(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
             "The identity is known but may not read even /version: use a context with cluster-admin rights."))
     return failed(cid, f"{server} answered {p.status}", *evidence,
                   remedy=f"Check that {server} is the Kubernetes API server.")
+
+
+def _expired(not_after: str | None, now) -> str | None:
+    """'on 2026-01-31 10:00 UTC (3 days ago)' when that time had passed when the probe ran, else None."""
+    from datetime import datetime, timezone
+
+    from wbinstall.checks.durations import days_or_hours
+
+    if not not_after or now is None:
+        return None
+    when = datetime.strptime(not_after, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    gone = now - when
+    if gone.total_seconds() <= 0:
+        return None
+    return f"on {when:%Y-%m-%d %H:%M} UTC ({days_or_hours(gone)} ago)"
 
 
 def _refresh_credentials(inputs: CheckInputs, context: str | None) -> str:

@@ -20,17 +20,18 @@ the deadline (wbinstall.kube.exec_plugin); one that hangs is ended and named in 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from wbinstall.checks.context import ProbeContext
+from wbinstall.checks.parallel import run_all
 from wbinstall.checks.k8s.facts import (
     Access,
     ClassFacts,
@@ -79,12 +80,16 @@ def _client(ctx: ProbeContext) -> Iterator[tuple[Kubeconfig, Any]]:
 # ----- k8s: connect ------------------------------------------------------------------------
 
 def gather(ctx: ProbeContext) -> KubeFacts:
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
     namespace = ctx.answers.kubernetes.namespace
+    now = datetime.now(timezone.utc)
     try:
         with _client(ctx) as (kubeconfig, api):
-            return _connect(api, ctx, kubeconfig, namespace)
+            return replace(_connect(api, ctx, kubeconfig, namespace), now=now)
     except _NoClient as exc:
-        return KubeFacts(exc.seen, exc.problem, namespace=namespace)
+        return KubeFacts(exc.seen, exc.problem, namespace=namespace, now=now)
 
 
 def _connect(api: Any, ctx: ProbeContext, kubeconfig: Kubeconfig, namespace: str) -> KubeFacts:
@@ -164,12 +169,12 @@ def gather_classes(ctx: ProbeContext) -> ClassFacts:
 
     try:
         with _client(ctx) as (_, api):
-            with ThreadPoolExecutor(2, thread_name_prefix="probe-k8s-classes") as pool:
-                ingress = pool.submit(_listing, ctx, lambda t: client.NetworkingV1Api(api).list_ingress_class(
-                    _request_timeout=t), _ingress_class)
-                storage = pool.submit(_listing, ctx, lambda t: client.StorageV1Api(api).list_storage_class(
-                    _request_timeout=t), _storage_class)
-                return ClassFacts(ingress.result(), storage.result())
+            ingress, storage = run_all([
+                lambda: _listing(ctx, lambda t: client.NetworkingV1Api(api).list_ingress_class(_request_timeout=t),
+                                 _ingress_class),
+                lambda: _listing(ctx, lambda t: client.StorageV1Api(api).list_storage_class(_request_timeout=t),
+                                 _storage_class)], 2, "probe-k8s-classes")
+            return ClassFacts(ingress, storage)
     except _NoClient as exc:
         return ClassFacts(Listing(problem=exc.problem), Listing(problem=exc.problem))
 
@@ -188,11 +193,9 @@ def gather_access(ctx: ProbeContext) -> Listing[Access]:
     namespace = ctx.answers.kubernetes.namespace
     try:
         with _client(ctx) as (_, api):
-            with ThreadPoolExecutor(_PARALLEL, thread_name_prefix="probe-k8s-access") as pool:
-                reviews = [pool.submit(_review, api, ctx, verb, need.group, need.resource,
-                                       namespace if need.namespaced else None)
-                           for need in INSTALL_NEEDS for verb in APPLY_VERBS]
-                checked = [r.result() for r in reviews]
+            checked = run_all([functools.partial(_review, api, ctx, verb, need.group, need.resource,
+                                                 namespace if need.namespaced else None)
+                               for need in INSTALL_NEEDS for verb in APPLY_VERBS], _PARALLEL, "probe-k8s-access")
     except _NoClient as exc:
         return Listing(problem=exc.problem)
     denied_by_error = next((p for _, p in checked if p), None)

@@ -68,7 +68,8 @@ def describe(failure: Failure, m: MysqlAnswers, req: MysqlReq) -> tuple[str, str
                 "databases (Cloud SQL private IP, RDS in a private subnet) answer only inside their network. "
                 "Or allow more time with --timeout.")
     if k == "no-greeting":
-        return (f"{addr} accepted the connection but sent no MySQL greeting within {_seconds(failure)}",
+        return (f"no answer from {addr}: it accepted the connection but sent no MySQL greeting within "
+                f"{_seconds(failure)}",
                 f"Check that port {m.port} is MySQL's and not another service's; a proxy or load balancer in "
                 "front of MySQL may have no healthy backend, or the server is overloaded.")
     if k == "not-mysql":

@@ -1,0 +1,237 @@
+"""Kill and rerun: the unattended install killed with SIGKILL at seeded random moments, then run
+again to the end; the namespace must converge to what a clean install leaves.
+
+    trial = KillRerun(cluster, workdir)
+    clean = trial.clean()                       # a clean install: its duration and objects
+    for i, at in enumerate(kill_moments(seed, n, clean.seconds)):
+        outcome = trial.kill_then_rerun(f"kr-{i}", at)
+
+Each install runs in its own namespace with the operator stand-in reconciling there. The checks
+that need servers this harness does not start are skipped (strict ones with the lab flag).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SKIPPED = ("license.valid", "mysql.connect", "mysql.version", "mysql.settings", "mysql.charset", "mysql.grants",
+           "mysql.operations", "storage.access", "storage.presign", "storage.cors", "dns.a-record", "tls.certificate")
+LAB = ("--override-strict", "mysql.version,storage.presign")
+ENV = {"WB_KR_LICENSE": "kill-rerun-license", "WB_KR_MYSQL_PASSWORD": "kill-rerun-password", "NO_COLOR": "1",
+       "PYTHONUNBUFFERED": "1"}
+# What an install leaves in its namespace, compared by kind and name (the operator's too).
+NAMESPACED = {"ServiceAccount": "/api/v1/namespaces/{ns}/serviceaccounts",
+              "Secret": "/api/v1/namespaces/{ns}/secrets",
+              "ConfigMap": "/api/v1/namespaces/{ns}/configmaps",
+              "Service": "/api/v1/namespaces/{ns}/services",
+              "Deployment": "/apis/apps/v1/namespaces/{ns}/deployments",
+              "StatefulSet": "/apis/apps/v1/namespaces/{ns}/statefulsets",
+              "Role": "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles",
+              "RoleBinding": "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings",
+              "Ingress": "/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses",
+              "Lease": "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases",
+              "WeightsAndBiases": "/apis/apps.wandb.com/v1/namespaces/{ns}/weightsandbiases"}
+CONTROLLER = "wandb-controller-manager"
+
+
+def kill_moments(seed: int, count: int, seconds: float) -> list[float]:
+    """`count` moments spread over a run of `seconds` (one per equal slice, at a seeded place in it)."""
+    rng = random.Random(seed)
+    width = seconds / count
+    return [round(i * width + rng.uniform(0.05, 0.95) * width, 2) for i in range(count)]
+
+
+@dataclass
+class Outcome:
+    namespace: str
+    killed_at: float
+    killed_after: str          # the last line the killed run printed
+    rerun_exit: int
+    rerun_seconds: float
+    lock_wait: float | None    # seconds from the rerun's first apply until it held the lock (None: never)
+    took_over: str | None      # the rerun's takeover message, if it took a stale lock over
+    converged: bool
+    differences: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        wait = f"{self.lock_wait:.2f} s" if self.lock_wait is not None else "-"
+        return (f"{self.namespace:<10} kill at {self.killed_at:5.1f} s (after: {self.killed_after[:48]:<48}) "
+                f"rerun exit {self.rerun_exit} in {self.rerun_seconds:5.1f} s, lock after {wait:>6}, "
+                f"{'converged' if self.converged else 'DIFFERS: ' + '; '.join(self.differences)[:200]}")
+
+
+class KillRerun:
+    def __init__(self, cluster, workdir: Path, rollout_timeout: float = 120):
+        self.cluster, self.workdir = cluster, Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.rollout_timeout = rollout_timeout
+        from wbinstall.kube import Kube, api_client
+
+        self.kube = Kube(api_client(str(cluster.admin_kubeconfig), None, None))
+        self.reference: dict | None = None
+
+    # -- one install --------------------------------------------------------------------------
+    def answers(self, namespace: str) -> Path:
+        skips = "".join(f"\n    - {{id: {i}, reason: no such server in this harness}}" for i in SKIPPED)
+        path = self.workdir / f"{namespace}.yaml"
+        path.write_text(textwrap.dedent(f"""\
+            apiVersion: wbinstall/v1
+            workload: models
+            environment: test
+            cloud: other
+            host: wandb.sandbox.test
+            license: {{env: WB_KR_LICENSE}}
+            kubernetes: {{kubeconfig: {self.cluster.admin_kubeconfig}, namespace: {namespace}}}
+            mysql: {{host: 127.0.0.1, port: 3306, password: {{env: WB_KR_MYSQL_PASSWORD}}}}
+            storage: {{provider: s3, bucket: wandb-bucket, region: us-east-1}}
+            checks:
+              timeout: 5
+              skip:""") + skips + "\n")
+        return path
+
+    def _start(self, namespace: str) -> subprocess.Popen:
+        argv = [sys.executable, "-m", "wbinstall", *LAB, "--answers", str(self.answers(namespace)),
+                "--timeout-rollout", str(self.rollout_timeout)]
+        return subprocess.Popen(argv, cwd=REPO, env={**os.environ, **ENV}, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+    def run_to_end(self, namespace: str) -> tuple[int, list[tuple[float, str]], float]:
+        """Exit code, (seconds, line) of its output, duration."""
+        start = time.monotonic()
+        proc = self._start(namespace)
+        lines = [(time.monotonic() - start, line.rstrip("\n")) for line in proc.stdout]
+        code = proc.wait(timeout=self.rollout_timeout * 4)
+        return code, lines, time.monotonic() - start
+
+    def with_operator(self, namespace: str):
+        return _Operator(self.cluster, namespace)
+
+    # -- the suite ------------------------------------------------------------------------
+    def clean(self, namespace: str = "kr-clean") -> float:
+        """A clean install: its duration; its objects become the reference."""
+        with self.with_operator(namespace):
+            code, lines, seconds = self.run_to_end(namespace)
+        if code != 0:
+            raise RuntimeError("the clean install failed:\n" + "\n".join(text for _, text in lines[-30:]))
+        self.reference = self.objects(namespace)
+        self.discard(namespace)
+        return seconds
+
+    def kill_then_rerun(self, namespace: str, at: float) -> Outcome:
+        with self.with_operator(namespace):
+            proc = self._start(namespace)
+            last = _Tail(proc)
+            time.sleep(max(0.0, at - (time.monotonic() - last.started)))
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+            last.join()
+            code, lines, seconds = self.run_to_end(namespace)
+        held = next(((t, text) for t, text in lines if text.startswith("lock: holding")), None)
+        began = next((t for t, text in lines if text.startswith("apply: ") and " objects into " in text), None)
+        took_over = re.search(r"\(taken over from (.*)\)$", held[1])[1] if held and "taken over" in held[1] else None
+        differences = self.differences(self.objects(namespace))
+        self.discard(namespace)  # the sandbox's nodes hold a few installs' pods, not twenty
+        wait = held[0] - began if held and began is not None else None
+        return Outcome(namespace, at, last.line or "(nothing yet)", code, seconds, wait, took_over,
+                       code == 0 and not differences, differences)
+
+    # -- comparing ------------------------------------------------------------------------
+    def objects(self, namespace: str) -> dict:
+        """Kinds and names of the namespace's objects, the resource's spec and the controller's
+        containers, with the namespace's name taken out so two installs compare."""
+        seen: dict = {"names": {}}
+        for kind, path in NAMESPACED.items():
+            items = (self.kube.get(path.format(ns=namespace)) or {}).get("items") or []
+            names = sorted(i["metadata"]["name"] for i in items if not _generated(kind, i))
+            seen["names"][kind] = names
+        cr = self.kube.get(f"{NAMESPACED['WeightsAndBiases'].format(ns=namespace)}/wandb") or {}
+        seen["spec"] = _without(cr.get("spec"), namespace)
+        deployment = self.kube.get(f"{NAMESPACED['Deployment'].format(ns=namespace)}/{CONTROLLER}") or {}
+        containers = (((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers")
+        seen["controller"] = _without(containers, namespace)
+        return seen
+
+    def differences(self, seen: dict) -> list[str]:
+        ref = self.reference or {}
+        out = []
+        for kind, names in ref.get("names", {}).items():
+            got = seen["names"].get(kind, [])
+            if got != names:
+                out.append(f"{kind}: {got} != {names}")
+        for key in ("spec", "controller"):
+            if seen.get(key) != ref.get(key):
+                out.append(f"{key} differs")
+        return out
+
+    def discard(self, namespace: str, timeout: float = 120) -> None:
+        """Delete the namespace and wait until it is gone (its pods free the nodes)."""
+        path = f"/api/v1/namespaces/{namespace}"
+        self.kube.delete(path)
+        deadline = time.monotonic() + timeout
+        while self.kube.get(path) is not None:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"namespace {namespace} still there after {timeout:.0f} s")
+            time.sleep(0.5)
+
+    def delete_namespaces(self, names: list[str]) -> None:
+        """Best effort, for a test's cleanup after a failure."""
+        for name in names:
+            self.kube.delete(f"/api/v1/namespaces/{name}")
+
+
+def _generated(kind: str, item: dict) -> bool:
+    """Objects Kubernetes itself makes in every namespace (not the install's to compare)."""
+    name = item["metadata"]["name"]
+    return (kind == "ServiceAccount" and name == "default") or (kind == "ConfigMap" and name == "kube-root-ca.crt")
+
+
+def _without(value, namespace: str):
+    """The value with the namespace's name replaced, so installs into two namespaces compare."""
+    import json
+
+    return json.loads(json.dumps(value).replace(namespace, "<ns>")) if value is not None else None
+
+
+class _Tail:
+    """Reads a process's output in a thread; keeps its last line."""
+
+    def __init__(self, proc: subprocess.Popen):
+        import threading
+
+        self.started = time.monotonic()
+        self.line = ""
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            if line.strip():
+                self.line = line.strip()
+
+    def join(self) -> None:
+        self._thread.join(timeout=10)
+
+
+class _Operator:
+    """The operator stand-in reconciling one namespace for the length of a `with`."""
+
+    def __init__(self, cluster, namespace: str):
+        self.cluster, self.namespace = cluster, namespace
+
+    def __enter__(self):
+        self.op = self.cluster.start_operator_standin(namespace=self.namespace)
+        return self.op
+
+    def __exit__(self, *exc: object) -> None:
+        self.op.stop()
+        self.cluster.standins.remove(self.op)
