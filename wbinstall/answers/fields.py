@@ -101,6 +101,13 @@ def given_secrets(answers: BaseModel) -> tuple[Path, ...]:
     return tuple(p for p in secret_paths(type(answers)) if value_at(answers, p) is not None)
 
 
+def secret_env_names(answers: BaseModel) -> tuple[str, ...]:
+    """The environment variables these answers read secrets from (`{env: VARIABLE}`): a
+    process wbinstall starts (a kubeconfig's exec plugin) is not given them."""
+    refs = (value_at(answers, p) for p in given_secrets(answers))
+    return tuple(sorted({env for ref in refs if isinstance(env := getattr(ref, "env", None), str) and env}))
+
+
 def _is_path(annotation: object, metadata: list[object] = ()) -> bool:
     from wbinstall.answers.files import PATH
 

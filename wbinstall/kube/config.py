@@ -95,16 +95,17 @@ def context_names(kubeconfig: str | None, base_dir: Path | None) -> list[str]:
 
 
 def api_client(kubeconfig: str | None, context: str | None, base_dir: Path | None,
-               seconds: float | None = None) -> Any:
+               seconds: float | None = None, hide_env: tuple[str, ...] = ()) -> Any:
     """An ApiClient for that kubeconfig and context, without touching the kubernetes library's
     global configuration. Raises KubeconfigError (credential plugins and bad entries too)."""
-    return open_client(kubeconfig, context, base_dir, seconds)[1]
+    return open_client(kubeconfig, context, base_dir, seconds, hide_env)[1]
 
 
 def open_client(kubeconfig: str | None, context: str | None, base_dir: Path | None,
-                seconds: float | None = None) -> tuple[Kubeconfig, Any]:
+                seconds: float | None = None, hide_env: tuple[str, ...] = ()) -> tuple[Kubeconfig, Any]:
     """The kubeconfig seen and an ApiClient from it (see api_client); an `exec:` credential
-    plugin gets `seconds` to answer (default exec_plugin.DEFAULT_SECONDS)."""
+    plugin gets `seconds` to answer (default exec_plugin.DEFAULT_SECONDS) and an environment
+    without the variables `hide_env` names (those the answers read secrets from)."""
     seen, config_file = read(kubeconfig, context, base_dir)
     from kubernetes import client, config
 
@@ -115,7 +116,7 @@ def open_client(kubeconfig: str | None, context: str | None, base_dir: Path | No
     cfg = client.Configuration()
     cfg.retries = False
     try:
-        with exec_plugin.bounded(seconds if seconds is not None else exec_plugin.DEFAULT_SECONDS):
+        with exec_plugin.bounded(seconds if seconds is not None else exec_plugin.DEFAULT_SECONDS, hide_env):
             return seen, config.new_client_from_config(config_file=config_file, context=seen.context,
                                                        persist_config=False, client_configuration=cfg)
     except (Exception, exec_plugin.PluginFailed) as exc:  # noqa: BLE001 - any loader failure is a kubeconfig problem
@@ -124,8 +125,10 @@ def open_client(kubeconfig: str | None, context: str | None, base_dir: Path | No
 
 def connect(answers: Any, base_dir: Path | None = None, seconds: float | None = None) -> Any:
     """api_client() for the answers' `kubernetes` section."""
+    from wbinstall.answers.fields import secret_env_names
+
     k = answers.kubernetes
-    return api_client(k.kubeconfig, k.context, base_dir, seconds)
+    return api_client(k.kubeconfig, k.context, base_dir, seconds, secret_env_names(answers))
 
 
 def _merged(config_file: str, seen: Kubeconfig) -> dict[str, Any]:

@@ -37,33 +37,43 @@ def limit() -> float:
 
 
 class bounded:
-    """`with bounded(seconds):` plugins run in this thread meanwhile get at most that long."""
+    """`with bounded(seconds, hide_env):` plugins loaded in this thread meanwhile get at most that
+    long, and never see the environment variables `hide_env` names (secrets' variables)."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, hide_env: tuple[str, ...] = ()):
         self.seconds = max(0.5, seconds)
+        self.hide_env = tuple(hide_env)
 
     def __enter__(self) -> None:
-        self._before = getattr(_limit, "seconds", None)
-        _limit.seconds = self.seconds
+        self._before = (getattr(_limit, "seconds", None), getattr(_limit, "hide_env", ()))
+        _limit.seconds, _limit.hide_env = self.seconds, self.hide_env
 
     def __exit__(self, *exc: object) -> None:
-        if self._before is None:
+        seconds, hide_env = self._before
+        if seconds is None:
             del _limit.seconds
         else:
-            _limit.seconds = self._before
+            _limit.seconds = seconds
+        _limit.hide_env = hide_env
 
 
 class BoundedExecProvider(ExecProvider):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Made while the kubeconfig loads (inside `bounded`); kept for a later token refresh.
+        self.hide_env = frozenset(getattr(_limit, "hide_env", ()))
+
     def run(self, previous_response=None):
         info = {"apiVersion": self.api_version, "kind": "ExecCredential", "spec": {"interactive": False}}
         if self.cluster:
             info["spec"]["cluster"] = self.cluster.value
         self.env["KUBERNETES_EXEC_INFO"] = json.dumps(info)
+        env = {k: v for k, v in self.env.items() if k not in self.hide_env}
         name = os.path.basename(str(self.args[0]))
         seconds = limit()
         try:
             process = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, cwd=self.cwd, env=self.env, text=True,
+                                       stderr=subprocess.PIPE, cwd=self.cwd, env=env, text=True,
                                        start_new_session=True)
         except OSError as exc:
             raise _failed(f"exec plugin {name}: cannot start it: {exc.strerror or exc}") from None

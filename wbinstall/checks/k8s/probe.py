@@ -63,12 +63,14 @@ class _NoClient(Exception):
 
 @contextmanager
 def _client(ctx: ProbeContext) -> Iterator[tuple[Kubeconfig, Any]]:
+    from wbinstall.answers.fields import secret_env_names
     from wbinstall.kube import KubeconfigError, config
 
     k = ctx.answers.kubernetes
     try:
         # The plugin's bound leaves the probe time to say so before the engine's own deadline.
-        kubeconfig, api = config.open_client(k.kubeconfig, k.context, ctx.base_dir, ctx.remaining() - 0.4)
+        kubeconfig, api = config.open_client(k.kubeconfig, k.context, ctx.base_dir, ctx.remaining() - 0.4,
+                                             secret_env_names(ctx.answers))
     except KubeconfigError as exc:
         raise _NoClient(exc.seen, Problem(exc.kind, exc.detail)) from None
     try:
