@@ -49,7 +49,7 @@ def main() -> int:
     print(f"converged: {converged}/{len(outcomes)}; stale lock taken over at once: {taken} "
           f"(the others were killed before taking it, or after releasing it)")
     if waits:
-        print(f"rerun held the lock after: median {statistics.median(waits):.1f} s, max {max(waits):.1f} s "
+        print(f"rerun held the lock after: median {statistics.median(waits):.2f} s, max {max(waits):.2f} s "
               f"(a lease left to expire would cost up to 30 s)")
     print(f"rerun time / clean install time: median {statistics.median(o.rerun_seconds for o in outcomes) / clean:.2f}")
     return 0 if converged == len(outcomes) else 1
