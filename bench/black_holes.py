@@ -29,7 +29,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sandbox.black_holes import LOOPBACK, SECRET_ENV, BlackHoles, _refusing_port, answers, cases, run_check  # noqa: E402
+from sandbox.black_holes import LOOPBACK, SECRET_ENV, BlackHoles, answers, cases, run_check  # noqa: E402
+from sandbox.procs import free_port  # noqa: E402
 
 
 def _check_process(data: dict, workdir: Path, timeout: float) -> tuple[float, int, list[dict]]:
@@ -66,10 +67,10 @@ def all_at_once(timeout: float, workdir: Path) -> dict:
 def baseline(timeout: float, workdir: Path) -> float:
     """The same full `check`, every endpoint refusing at once: start-up, judging and exit. Not
     DNS: a UDP port that nothing listens on is silent too, to a resolver's unconnected socket."""
-    data, _ = answers("kubernetes", _refusing_port(), workdir)
-    data["mysql"]["port"] = _refusing_port()
-    data["storage"]["endpoint"] = f"http://{LOOPBACK}:{_refusing_port()}"
-    data["checks"]["tls"]["address"] = f"{LOOPBACK}:{_refusing_port()}"
+    data, _ = answers("kubernetes", free_port(), workdir)
+    data["mysql"]["port"] = free_port()
+    data["storage"]["endpoint"] = f"http://{LOOPBACK}:{free_port()}"
+    data["checks"]["tls"]["address"] = f"{LOOPBACK}:{free_port()}"
     data["checks"]["skip"] = [{"id": "dns.a-record", "reason": "a refused UDP port looks like a black hole"}]
     return _check_process(data, workdir, timeout)[0]
 

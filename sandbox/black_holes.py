@@ -18,6 +18,8 @@ import socket
 import threading
 import time
 
+from sandbox.procs import free_port  # free now, nothing listens: it refuses at once
+
 LOOPBACK = "127.0.0.1"
 KINDS = ("silent", "full", "udp")
 
@@ -151,7 +153,7 @@ def answers(endpoint: str, port: int, workdir) -> tuple[dict, str]:
     address = f"{LOOPBACK}:{port}"
     kubeconfig = workdir / "kubeconfig"
     # The other endpoints' cluster refuses at once (nothing listens on a just-freed port).
-    server = address if endpoint == "kubernetes" else f"{LOOPBACK}:{_refusing_port()}"
+    server = address if endpoint == "kubernetes" else f"{LOOPBACK}:{free_port()}"
     kubeconfig.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "hole",
         "clusters": [{"name": "hole", "cluster": {"server": f"https://{server}", "insecure-skip-tls-verify": True}}],
@@ -176,12 +178,6 @@ def answers(endpoint: str, port: int, workdir) -> tuple[dict, str]:
         data["storage"] = {"provider": "azure", "bucket": "wandb", "account": "holeaccount",
                            "endpoint": f"http://{address}/holeaccount", "accountKey": {"env": "WB_HOLE_AZURE_KEY"}}
     return data, address
-
-
-def _refusing_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
 
 
 def _gcs_key(token_uri: str) -> str:

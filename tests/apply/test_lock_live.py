@@ -12,6 +12,14 @@ from tests.apply.support import kube_for
 from wbinstall.apply.lock import LEASE_NAME, InstallLock, LockHeld, holder_of
 
 
+def plant_lease(kube, namespace: str, holder: str, renewed_ago: timedelta = timedelta(0)) -> None:
+    """A Lease as another install left it: held by `holder`, last renewed `renewed_ago`."""
+    at = (datetime.now(timezone.utc) - renewed_ago).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": LEASE_NAME, "namespace": namespace},
+                 "spec": {"holderIdentity": holder, "leaseDurationSeconds": 30, "acquireTime": at, "renewTime": at}})
+
+
 def test_second_install_is_refused_naming_the_holder_and_since_when(sandbox_kube, sandbox_kube_namespace):
     kube = kube_for(sandbox_kube)
     with InstallLock(kube, sandbox_kube_namespace, who="jump-1/4242/alice"):
@@ -37,11 +45,7 @@ def test_the_lock_is_free_again_after_release(sandbox_kube, sandbox_kube_namespa
 
 def test_a_stale_lease_of_a_dead_install_is_taken_over(sandbox_kube, sandbox_kube_namespace):
     kube = kube_for(sandbox_kube)
-    long_ago = (datetime.now(timezone.utc) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                 "metadata": {"name": LEASE_NAME, "namespace": sandbox_kube_namespace},
-                 "spec": {"holderIdentity": "gone/1/carol", "leaseDurationSeconds": 30,
-                          "acquireTime": long_ago, "renewTime": long_ago}})
+    plant_lease(kube, sandbox_kube_namespace, "gone/1/carol", timedelta(minutes=5))
 
     lock = InstallLock(kube, sandbox_kube_namespace, who="new/2/dave").acquire()
     try:
@@ -92,10 +96,7 @@ def test_a_fresh_lease_of_an_ended_process_on_this_machine_is_taken_over_at_once
 
     kube = kube_for(sandbox_kube)
     dead = f"{socket.gethostname()}/{_ended_pid()}/carol"
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                 "metadata": {"name": LEASE_NAME, "namespace": sandbox_kube_namespace},
-                 "spec": {"holderIdentity": dead, "leaseDurationSeconds": 30, "acquireTime": now, "renewTime": now}})
+    plant_lease(kube, sandbox_kube_namespace, dead)
     lock = InstallLock(kube, sandbox_kube_namespace, who="rerun/2/carol")
     assert lock.current() is None
     lock.acquire()
@@ -108,11 +109,7 @@ def test_a_fresh_lease_of_an_ended_process_on_this_machine_is_taken_over_at_once
 
 def test_a_stale_lease_taken_over_names_its_holder_and_how_long_ago_it_stopped(sandbox_kube, sandbox_kube_namespace):
     kube = kube_for(sandbox_kube)
-    long_ago = (datetime.now(timezone.utc) - timedelta(seconds=95)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                 "metadata": {"name": LEASE_NAME, "namespace": sandbox_kube_namespace},
-                 "spec": {"holderIdentity": "jump-9/31/erin", "leaseDurationSeconds": 30,
-                          "acquireTime": long_ago, "renewTime": long_ago}})
+    plant_lease(kube, sandbox_kube_namespace, "jump-9/31/erin", timedelta(seconds=95))
     lock = InstallLock(kube, sandbox_kube_namespace, who="rerun/2/carol").acquire()
     try:
         assert re.fullmatch(r"jump-9/31/erin: it stopped renewing it 9[5-9] s ago", lock.took_over), lock.took_over

@@ -178,8 +178,8 @@ class InstallLock:
                 holder = holder_of(lease)
                 if holder and holder.identity != self.who:
                     raise LockHeld(self.namespace, holder)
-                stale = stale_holder(lease)
-                self.took_over = stale if stale and not stale.startswith(f"{self.who}:") else None
+                mine = (lease.get("spec") or {}).get("holderIdentity") == self.who
+                self.took_over = None if mine else stale_holder(lease)
                 transitions = int((lease.get("spec") or {}).get("leaseTransitions") or 0)
                 body["metadata"]["resourceVersion"] = lease["metadata"]["resourceVersion"]
                 body["spec"]["leaseTransitions"] = transitions + 1

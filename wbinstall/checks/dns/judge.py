@@ -20,7 +20,8 @@ def a_record(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
     evidence = [*_lookup_evidence(seen, asked), *_balancer_evidence(lb)]
 
     if seen.outcome == "timeout":
-        return failed(CHECK_ID, f"no answer from the DNS server {', '.join(seen.nameservers)} for {host} within {seen.seconds:g} s", *evidence,
+        return failed(CHECK_ID, f"no answer from the DNS server {', '.join(seen.nameservers)} for {host} "
+                                f"within {seen.seconds:g} s", *evidence,
                       remedy=f"Check that this machine can reach the resolver ({', '.join(seen.nameservers)}) "
                              "over UDP and TCP, or set checks.dns.nameservers to a resolver your users' machines use.")
     if seen.outcome == "cname-loop":
