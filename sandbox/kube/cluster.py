@@ -78,6 +78,10 @@ class KubeApiServer:
             # Webhooks/aggregated APIs are called at endpoint IPs (loopback here), never at a
             # ClusterIP that would be routed off the machine.
             "--enable-aggregator-routing=true",
+            # Else it publishes this machine's own address (eth0) as the endpoint of Service
+            # default/kubernetes: nothing here would use it, but the sandbox gives out no
+            # address outside 127.0.0.0/8 (tests/sandbox/test_loopback_only.py).
+            "--endpoint-reconciler-type=none",
             "--profiling=false",
         ], log_path=workdir / "logs" / f"{name}.log")
 
@@ -206,6 +210,7 @@ class KubeCluster:
 
         if self.with_standins:
             ingress_standin.ensure_ingress_class(self.api)
+            ingress_standin.ensure_controller_service(self.api, self.ingress_address)
             storage_standin.ensure_storage_class(self.api)
             self.standins += [
                 ingress_standin.IngressStandIn(self.api, self.ingress_address).start(),

@@ -1,7 +1,9 @@
 """STAND-IN ingress controller (not nginx): no traffic is proxied. It only does the part
-an installer can observe — an IngressClass exists, and every Ingress of that class gets
-`status.loadBalancer.ingress[0].ip` — as a cloud load balancer would publish it. The
-address is a loopback one (default 127.0.0.1), so anything that follows it stays local.
+an installer can observe — an IngressClass exists, the controller's Service of type
+LoadBalancer (namespace sandbox-ingress, labelled like the class) has an address, and every
+Ingress of that class gets `status.loadBalancer.ingress[0].ip` — as a cloud load balancer
+would publish them. The address is a loopback one (default 127.0.0.1), and the Service has
+no selector and so no endpoints: anything that follows it stays local.
 
     python -m sandbox.kube.ingress_standin --kubeconfig F [--address 127.0.0.1]
 """
@@ -15,6 +17,8 @@ from .controller import PollingController, main_for
 
 CLASS_NAME = "sandbox-nginx"
 CONTROLLER_NAME = "sandbox.wbinstall/ingress-stand-in"
+SERVICE_NAMESPACE, SERVICE_NAME = "sandbox-ingress", "sandbox-ingress-controller"
+APP_LABEL = "ingress-stand-in"  # app.kubernetes.io/name of the IngressClass and the Service, as Helm charts do
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
@@ -26,7 +30,7 @@ def ensure_ingress_class(api: client.ApiClient, name: str = CLASS_NAME,
     body = client.V1IngressClass(
         metadata=client.V1ObjectMeta(
             name=name, annotations={DEFAULT_CLASS_ANNOTATION: "true" if default else "false"},
-            labels={"app.kubernetes.io/name": "ingress-stand-in"}),
+            labels={"app.kubernetes.io/name": APP_LABEL}),
         spec=client.V1IngressClassSpec(controller=CONTROLLER_NAME))
     try:
         return net.create_ingress_class(body)
@@ -34,6 +38,30 @@ def ensure_ingress_class(api: client.ApiClient, name: str = CLASS_NAME,
         if e.status != 409:
             raise
         return net.patch_ingress_class(name, {"metadata": {"annotations": body.metadata.annotations}})
+
+
+def ensure_controller_service(api: client.ApiClient, address: str = "127.0.0.1") -> None:
+    """The controller's Service of type LoadBalancer, its status set to `address` (no cloud
+    controller runs here to do it)."""
+    core = client.CoreV1Api(api)
+    try:
+        core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=SERVICE_NAMESPACE)))
+    except ApiException as e:
+        if e.status != 409:
+            raise
+    body = client.V1Service(
+        metadata=client.V1ObjectMeta(name=SERVICE_NAME, labels={"app.kubernetes.io/name": APP_LABEL,
+                                                                "app.kubernetes.io/component": "controller"}),
+        spec=client.V1ServiceSpec(type="LoadBalancer", allocate_load_balancer_node_ports=False, ports=[
+            client.V1ServicePort(name="http", port=80, target_port=80),
+            client.V1ServicePort(name="https", port=443, target_port=443)]))
+    try:
+        core.create_namespaced_service(SERVICE_NAMESPACE, body)
+    except ApiException as e:
+        if e.status != 409:
+            raise
+    core.patch_namespaced_service_status(SERVICE_NAME, SERVICE_NAMESPACE,
+                                         {"status": {"loadBalancer": {"ingress": [{"ip": address}]}}})
 
 
 class IngressStandIn(PollingController):
@@ -67,6 +95,7 @@ class IngressStandIn(PollingController):
 
 def _make(api, args):
     ensure_ingress_class(api, args.class_name, default=not args.not_default)
+    ensure_controller_service(api, args.address)
     return IngressStandIn(api, args.address, args.class_name)
 
 

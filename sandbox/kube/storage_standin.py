@@ -2,7 +2,9 @@
 provisioner is this module. kube-controller-manager's PV controller marks each pending PVC
 of that class with `volume.kubernetes.io/storage-provisioner`; the stand-in then creates a
 PersistentVolume pre-bound to the claim, as an external (CSI) provisioner would, and the
-real PV controller completes the binding.
+real PV controller completes the binding. It registers itself as a CSI driver does: a
+CSIDriver object, and on every node a CSINode entry (a real driver's node plugin does that
+through the kubelet), which is what k8s.storage looks for.
 
     python -m sandbox.kube.storage_standin --kubeconfig F
 """
@@ -15,7 +17,7 @@ from kubernetes.client.rest import ApiException
 from .controller import PollingController, main_for
 
 CLASS_NAME = "sandbox-standard"
-PROVISIONER = "sandbox.wbinstall/volume-stand-in"
+PROVISIONER = "volume-stand-in.sandbox.wbinstall"  # a CSI driver's name: a DNS subdomain
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 PROVISIONER_ANNOTATIONS = ("volume.kubernetes.io/storage-provisioner",
                            "volume.beta.kubernetes.io/storage-provisioner")
@@ -109,18 +111,67 @@ class VolumeReaper(PollingController):
                         raise
 
 
+class DriverRegistration(PollingController):
+    """The CSIDriver object, and the driver in every node's CSINode (created when missing)."""
+    name = "csi-registration"
+    interval = 2.0
+
+    def __init__(self, api: client.ApiClient, nodes: bool = True):
+        super().__init__(api)
+        self.storage, self.core, self.nodes = client.StorageV1Api(api), client.CoreV1Api(api), nodes
+
+    def reconcile(self) -> None:
+        try:
+            self.storage.create_csi_driver(client.V1CSIDriver(
+                metadata=client.V1ObjectMeta(name=PROVISIONER),
+                spec=client.V1CSIDriverSpec(attach_required=False, pod_info_on_mount=False)))
+        except ApiException as e:
+            if e.status != 409:
+                raise
+        if not self.nodes:
+            return
+        registered = {n.metadata.name: n for n in self.storage.list_csi_node().items}
+        for node in self.core.list_node().items:
+            name = node.metadata.name
+            drivers = [d.name for d in ((registered[name].spec.drivers or []) if name in registered else [])]
+            if PROVISIONER in drivers:
+                continue
+            entry = client.V1CSINodeDriver(name=PROVISIONER, node_id=name, topology_keys=["kubernetes.io/hostname"])
+            try:
+                if name in registered:
+                    self.storage.patch_csi_node(name, {"spec": {"drivers": [
+                        *[d.to_dict() for d in registered[name].spec.drivers or []],
+                        {"name": PROVISIONER, "nodeID": name, "topologyKeys": ["kubernetes.io/hostname"]}]}})
+                else:
+                    self.storage.create_csi_node(client.V1CSINode(
+                        metadata=client.V1ObjectMeta(name=name, owner_references=[client.V1OwnerReference(
+                            api_version="v1", kind="Node", name=name, uid=node.metadata.uid)]),
+                        spec=client.V1CSINodeSpec(drivers=[entry])))
+            except ApiException as e:
+                if e.status not in (404, 409):  # the node went away, or another loop was first
+                    raise
+
+
 class StorageStandIn(PollingController):
-    """Provisioner and reaper in one loop."""
+    """Provisioner, reaper and CSI registration in one loop (`register`: False for a driver
+    whose node plugin runs nowhere)."""
     name = "storage-stand-in"
 
-    def __init__(self, api: client.ApiClient):
+    def __init__(self, api: client.ApiClient, register: bool = True):
         super().__init__(api)
         self.provisioner = ProvisionerStandIn(api)
         self.reaper = VolumeReaper(api)
+        self.registration = DriverRegistration(api, nodes=register)
+        self._registered_at = 0.0
 
     def reconcile(self) -> None:
+        import time
+
         self.provisioner.reconcile()
         self.reaper.reconcile()
+        if time.monotonic() - self._registered_at > self.registration.interval:  # nodes come and go
+            self.registration.reconcile()
+            self._registered_at = time.monotonic()
 
 
 def _make(api, args):

@@ -198,7 +198,33 @@ def add_ingress_class(net, name: str, default: bool = False) -> None:
 def test_chosen_ingress_class_that_exists_passes(sandbox_kube):
     r = k8s(sandbox_kube.admin_kubeconfig, ingress={"class": ingress_standin.CLASS_NAME})["k8s.ingress"]
     assert r.status == "pass"
-    assert r.summary == f"IngressClass {ingress_standin.CLASS_NAME} exists (controller {ingress_standin.CONTROLLER_NAME})"
+    assert r.summary == (f"IngressClass {ingress_standin.CLASS_NAME} exists (controller {ingress_standin.CONTROLLER_NAME}); "
+                         "it serves on 127.0.0.1")
+    service = f"{ingress_standin.SERVICE_NAMESPACE}/{ingress_standin.SERVICE_NAME}"
+    assert (f"Service {service} (type LoadBalancer, app.kubernetes.io/name={ingress_standin.APP_LABEL}): "
+            "address 127.0.0.1") in r.evidence
+
+
+def test_a_class_whose_controller_runs_nowhere_warns_with_what_was_looked_at(sandbox_kube, ingress_classes):
+    add_ingress_class(ingress_classes, "t-ghost")  # an IngressClass left behind by an uninstalled controller
+    r = k8s(sandbox_kube.admin_kubeconfig, ingress={"class": "t-ghost"})["k8s.ingress"]
+    assert r.status == "warn"
+    assert r.summary == "IngressClass t-ghost exists (controller example.com/t-ghost), but nothing shows its controller at work"
+    assert "no Ingress of class t-ghost has an address yet" in r.evidence
+    assert "kubectl get pods,svc -A" in (r.remedy or "")
+
+
+def test_an_ingress_with_an_address_proves_its_class_at_work(sandbox_kube, sandbox_kube_namespace):
+    net = client.NetworkingV1Api(sandbox_kube.api)
+    net.create_namespaced_ingress(sandbox_kube_namespace, client.V1Ingress(
+        metadata=client.V1ObjectMeta(name="shop"), spec=client.V1IngressSpec(
+            ingress_class_name=ingress_standin.CLASS_NAME, rules=[client.V1IngressRule(host="shop.sandbox.test")])))
+    wait_for(lambda: net.read_namespaced_ingress_status("shop", sandbox_kube_namespace).status.load_balancer.ingress,
+             bool, timeout=20)  # the stand-in publishes the address, as a controller does
+    r = k8s(sandbox_kube.admin_kubeconfig)["k8s.ingress"]
+    assert r.status == "pass"
+    assert (f"Ingress {sandbox_kube_namespace}/shop of class {ingress_standin.CLASS_NAME} has the address 127.0.0.1"
+            in r.evidence)
 
 
 def test_chosen_ingress_class_that_is_missing_fails_listing_the_classes(sandbox_kube, ingress_classes):
@@ -253,6 +279,19 @@ def test_default_storage_class_passes(sandbox_kube):
     assert r.status == "pass"
     assert r.summary == (f"the default StorageClass {storage_standin.CLASS_NAME} provisions W&B's volumes "
                          f"({storage_standin.PROVISIONER})")
+    assert any(e.startswith(f"CSIDriver {storage_standin.PROVISIONER} registered on 3 of 3 schedulable nodes")
+               for e in r.evidence), r.evidence
+
+
+def test_a_default_class_whose_provisioner_is_missing_warns(sandbox_kube, storage_classes):
+    storage_classes.patch_storage_class(storage_standin.CLASS_NAME, {"metadata": {"annotations": {DEFAULT_STORAGE: "false"}}})
+    add_storage_class(storage_classes, "t-gone", default=True, provisioner="gone.csi.example.com")
+    r = k8s(sandbox_kube.admin_kubeconfig)["k8s.storage"]
+    assert r.status == "warn"
+    assert r.summary == ("the default StorageClass t-gone provisions W&B's volumes (gone.csi.example.com), but nothing "
+                         "shows the provisioner at work")
+    assert "no CSIDriver named gone.csi.example.com" in r.evidence
+    assert "no PersistentVolume of class t-gone is bound yet" in r.evidence
 
 
 def test_no_default_storage_class_fails_with_the_patch_command(sandbox_kube, storage_classes):

@@ -11,13 +11,17 @@ from tests.checks.support import inputs, make_answers
 from wbinstall.checks.k8s import judge
 from wbinstall.checks.k8s.facts import (
     Access,
+    BalancerService,
+    CSINodeSeen,
     IngressClass,
+    IngressSeen,
     KubeFacts,
     Kubeconfig,
     Listing,
     Node,
     Problem,
     ServerVersion,
+    ServingFacts,
     StorageClass,
     Taint,
 )
@@ -43,6 +47,16 @@ def review_all(allowed: bool = True, deny: set[str] = frozenset(), namespace: st
                  for n in INSTALL_NEEDS for verb in APPLY_VERBS)
 
 
+NODES = ("ip-10-0-1-10.ec2.internal", "ip-10-0-2-11.ec2.internal")
+# The classes at work: an ALB Ingress with its address, ingress-nginx's Service, the EBS CSI driver on both nodes.
+SERVING = ServingFacts(
+    ingresses=Listing((IngressSeen("shop/web", "alb", ("k8s-shop-web-1a2b3c.us-east-1.elb.amazonaws.com",)),)),
+    services=Listing((BalancerService("ingress-nginx/ingress-nginx-controller", "ingress-nginx", ("203.0.113.10",)),)),
+    csi_drivers=Listing(("ebs.csi.aws.com",)),
+    csi_nodes=Listing(tuple(CSINodeSeen(n, ("ebs.csi.aws.com",)) for n in NODES)),
+    bound_volumes=Listing(()))
+
+
 def kube(**kw: Any) -> KubeFacts:
     """A healthy, connected EKS cluster unless told otherwise."""
     base = KubeFacts(
@@ -53,7 +67,7 @@ def kube(**kw: Any) -> KubeFacts:
         Listing((StorageClass("gp3", "ebs.csi.aws.com", True, "WaitForFirstConsumer", "2024-05-01T10:00:00+00:00"),)),
         Listing(review_all()),
     )
-    return replace(base, **kw)
+    return replace(base, **{"serving": SERVING, **kw})
 
 
 def run(judge_fn, facts: KubeFacts, **answers: Any):
@@ -264,7 +278,7 @@ def test_arch_warns_when_nodes_cannot_be_read():
 
 # ----- k8s.ingress -------------------------------------------------------------------------
 
-NGINX = IngressClass("nginx", "k8s.io/ingress-nginx", False)
+NGINX = IngressClass("nginx", "k8s.io/ingress-nginx", False, "ingress-nginx")
 ALB = IngressClass("alb", "ingress.k8s.aws/alb", False)
 
 
@@ -305,7 +319,8 @@ LOCAL = StorageClass("local-storage", "kubernetes.io/no-provisioner", False, "Wa
 
 @pytest.mark.parametrize(("classes", "status", "summary"), [
     ((replace(GP3, default=True),), "pass", "the default StorageClass gp3 provisions W&B's volumes (ebs.csi.aws.com)"),
-    ((replace(GP2, default=True), GP3), "pass", "the default StorageClass gp2 provisions"),
+    ((replace(GP2, default=True), GP3), "warn", "the default StorageClass gp2 provisions W&B's volumes "
+     "(kubernetes.io/aws-ebs), but nothing shows the provisioner at work"),  # in-tree, no volume bound yet
     ((replace(GP2, default=True), replace(GP3, default=True)), "warn",
      "2 StorageClasses are marked default; the newest, gp3, is used"),
     ((GP2, GP3), "fail", "no StorageClass is the default: W&B's volume claims would stay Pending"),
@@ -316,6 +331,67 @@ def test_storage_class(classes, status, summary):
     r = run(judge.judge_storage, kube(storage_classes=Listing(classes)))
     assert r.status == status
     assert r.summary.startswith(summary)
+
+
+FORBIDDEN = Problem("forbidden", "forbidden", 403)
+
+
+@pytest.mark.parametrize(("serving", "status", "summary", "seen"), [
+    (SERVING, "pass", "the default StorageClass gp3 provisions W&B's volumes (ebs.csi.aws.com)",
+     "CSIDriver ebs.csi.aws.com registered on 2 of 2 schedulable nodes: ip-10-0-1-10.ec2.internal, "
+     "ip-10-0-2-11.ec2.internal"),
+    (replace(SERVING, csi_drivers=Listing(), csi_nodes=Listing(), bound_volumes=Listing(("gp3", "gp3", "other"))),
+     "pass", "the default StorageClass gp3 provisions", "2 PersistentVolumes of class gp3 bound"),
+    (replace(SERVING, csi_nodes=Listing()), "warn",
+     "the default StorageClass gp3 provisions W&B's volumes (ebs.csi.aws.com), but its CSI driver runs on no "
+     "schedulable node", "CSIDriver ebs.csi.aws.com registered on 0 of 2 schedulable nodes"),
+    (replace(SERVING, csi_drivers=Listing(), csi_nodes=Listing()), "warn",
+     "the default StorageClass gp3 provisions W&B's volumes (ebs.csi.aws.com), but nothing shows the provisioner "
+     "at work", "no CSIDriver named ebs.csi.aws.com"),
+    (replace(SERVING, csi_drivers=Listing(problem=FORBIDDEN), bound_volumes=Listing(problem=FORBIDDEN)), "warn",
+     "the default StorageClass gp3 provisions W&B's volumes (ebs.csi.aws.com), but nothing shows",
+     "could not list CSI drivers or CSINodes: forbidden"),
+])
+def test_storage_says_which_evidence_shows_the_provisioner_at_work(serving, status, summary, seen):
+    r = run(judge.judge_storage, kube(serving=serving))
+    assert (r.status, r.summary[:len(summary)]) == (status, summary)
+    assert seen in r.evidence, r.evidence
+    if status == "warn":
+        assert "kubectl get csidrivers,csinodes" in (r.remedy or "") or "kubectl get csinodes" in (r.remedy or "")
+
+
+@pytest.mark.parametrize(("chosen", "serving", "status", "summary", "seen"), [
+    ("alb", SERVING, "pass", "IngressClass alb exists (controller ingress.k8s.aws/alb); it serves on "
+     "k8s-shop-web-1a2b3c.us-east-1.elb.amazonaws.com",
+     "Ingress shop/web of class alb has the address k8s-shop-web-1a2b3c.us-east-1.elb.amazonaws.com"),
+    ("nginx", SERVING, "pass", "IngressClass nginx exists (controller k8s.io/ingress-nginx); it serves on 203.0.113.10",
+     "Service ingress-nginx/ingress-nginx-controller (type LoadBalancer, app.kubernetes.io/name=ingress-nginx): "
+     "address 203.0.113.10"),
+    ("nginx", replace(SERVING, services=Listing((BalancerService("ingress-nginx/c", "ingress-nginx"),))), "warn",
+     "IngressClass nginx exists (controller k8s.io/ingress-nginx), but nothing shows its controller at work",
+     "Service ingress-nginx/c (type LoadBalancer, app.kubernetes.io/name=ingress-nginx): no address yet"),
+    ("nginx", ServingFacts(), "warn", "IngressClass nginx exists (controller k8s.io/ingress-nginx), but nothing shows",
+     "no LoadBalancer Service labelled app.kubernetes.io/name=ingress-nginx"),
+    ("nginx", ServingFacts(ingresses=Listing(problem=FORBIDDEN), services=Listing(problem=FORBIDDEN)), "warn",
+     "IngressClass nginx exists (controller k8s.io/ingress-nginx), but nothing shows",
+     "could not list LoadBalancer Services: forbidden"),
+    ("f5", replace(SERVING, services=Listing((BalancerService("nginx/nginx-ingress", "nginx-ingress", ("198.51.100.7",)),))),
+     "warn", "IngressClass f5 exists (controller nginx.org/ingress-controller); it serves on 198.51.100.7, but its "
+     "defaults refuse W&B's large uploads (413)",
+     "uploads through NGINX Ingress Controller (F5): its default client-max-body-size is 1m, and W&B's Ingress sets "
+     "no nginx.org/ annotation"),
+])
+def test_ingress_says_what_shows_its_controller_at_work(chosen, serving, status, summary, seen):
+    classes = (NGINX, ALB, IngressClass("f5", "nginx.org/ingress-controller", False))
+    r = run(judge.judge_ingress, kube(ingress_classes=Listing(classes), serving=serving), ingress={"class": chosen})
+    assert (r.status, r.summary[:len(summary)]) == (status, summary)
+    assert seen in r.evidence, r.evidence
+
+
+def test_ingress_nginx_says_why_large_uploads_pass():
+    r = run(judge.judge_ingress, kube(ingress_classes=Listing((NGINX,)), serving=SERVING), ingress={"class": "nginx"})
+    assert any(e.startswith("uploads through ingress-nginx: its default proxy-body-size is 1m, but W&B's Ingress "
+                            "carries nginx.ingress.kubernetes.io/proxy-body-size") for e in r.evidence), r.evidence
 
 
 def test_storage_without_default_shows_the_patch_for_a_class_there_is():
@@ -525,7 +601,7 @@ def test_the_probes_listings_are_merged_into_the_facts_a_judge_reads():
 
     connected = kube(nodes=Listing(), ingress_classes=Listing(), storage_classes=Listing(), access=Listing())
     facts = {"k8s": connected, "k8s-nodes": Listing(fleet(3, "x86")),
-             "k8s-classes": ClassFacts(kube().ingress_classes, kube().storage_classes),
+             "k8s-classes": ClassFacts(kube().ingress_classes, kube().storage_classes, SERVING),
              "k8s-access": Listing(review_all())}
     answers = inputs(make_answers(cloud="aws"))
     assert judge.judge_arch(facts, answers).summary == "all 3 schedulable nodes are linux/amd64"

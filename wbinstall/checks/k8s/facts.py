@@ -95,6 +95,29 @@ class IngressClass:
     name: str
     controller: str
     default: bool
+    app: str | None = None  # label app.kubernetes.io/name: Helm charts give the controller's Service the same
+
+
+@dataclass(frozen=True)
+class IngressSeen:
+    """An Ingress anywhere in the cluster: its class and the address its controller published."""
+    where: str                   # namespace/name
+    class_name: str | None
+    addresses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BalancerService:
+    """A Service of type LoadBalancer: who it belongs to (labels) and the address it got."""
+    where: str                   # namespace/name
+    app: str | None              # label app.kubernetes.io/name
+    addresses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CSINodeSeen:
+    node: str
+    drivers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -135,11 +158,23 @@ class Listing(Generic[T]):
 
 
 @dataclass(frozen=True)
+class ServingFacts:
+    """What shows that a class's controller or provisioner is working (read-only): Ingresses
+    with addresses, LoadBalancer Services, CSI drivers and their node registrations, bound volumes."""
+    ingresses: Listing[IngressSeen] = field(default_factory=Listing)
+    services: Listing[BalancerService] = field(default_factory=Listing)
+    csi_drivers: Listing[str] = field(default_factory=Listing)
+    csi_nodes: Listing[CSINodeSeen] = field(default_factory=Listing)
+    bound_volumes: Listing[str] = field(default_factory=Listing)  # the storageClassName of each Bound PV
+
+
+@dataclass(frozen=True)
 class ClassFacts:
     """The `k8s-classes` probe: IngressClasses and StorageClasses, read side by side."""
 
     ingress_classes: Listing[IngressClass] = field(default_factory=Listing)
     storage_classes: Listing[StorageClass] = field(default_factory=Listing)
+    serving: ServingFacts = field(default_factory=ServingFacts)
 
 
 @dataclass(frozen=True)
@@ -157,6 +192,7 @@ class KubeFacts:
     nodes: Listing[Node] = field(default_factory=Listing)
     ingress_classes: Listing[IngressClass] = field(default_factory=Listing)
     storage_classes: Listing[StorageClass] = field(default_factory=Listing)
+    serving: ServingFacts = field(default_factory=ServingFacts)
     access: Listing[Access] = field(default_factory=Listing)
     # When the probe ran (UTC): the judge tells an expired client certificate by it, staying pure.
     now: datetime | None = None

@@ -38,7 +38,8 @@ def _kube(facts: Mapping[str, Any]) -> KubeFacts:
     if (nodes := facts.get(NODES)) is not None:
         more["nodes"] = nodes
     if (classes := facts.get(CLASSES)) is not None:
-        more.update(ingress_classes=classes.ingress_classes, storage_classes=classes.storage_classes)
+        more.update(ingress_classes=classes.ingress_classes, storage_classes=classes.storage_classes,
+                    serving=classes.serving)
     if (access := facts.get(ACCESS)) is not None:
         more["access"] = access
     return replace(f, **more) if more else f
@@ -385,11 +386,12 @@ def judge_ingress(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
             return failed(cid, f"ingress.class '{chosen}' is not an IngressClass here", *seen,
                           remedy=f"Set ingress.class to one of: {_names(c.name for c in classes)} "
                                  f"(or install the controller for '{chosen}').")
-        return passed(cid, f"IngressClass {chosen} exists (controller {match.controller})", *seen)
+        return _ingress_at_work(cid, match, f"IngressClass {chosen} exists (controller {match.controller})", seen, f)
     defaults = [c for c in classes if c.default]
     if len(defaults) == 1:
         only = defaults[0]
-        return passed(cid, f"the default IngressClass {only.name} will serve W&B (controller {only.controller})", *seen)
+        return _ingress_at_work(cid, only, f"the default IngressClass {only.name} will serve W&B "
+                                f"(controller {only.controller})", seen, f)
     names = _names(c.name for c in classes)
     if defaults:
         # The API server's admission then rejects every Ingress that names no class.
@@ -398,6 +400,51 @@ def judge_ingress(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
                               f"set ingress.class to one of: {names}."))
     return warned(cid, f"no IngressClass is the default: set ingress.class to one of: {names}", *seen,
                   remedy=f"Set ingress.class to one of: {names}; an Ingress without a class is served by no controller.")
+
+
+def _known_controller(controller: str) -> dict:
+    from wbinstall import data
+
+    return (data.load("ingress-controllers.yaml").get("controllers") or {}).get(controller) or {}
+
+
+def _ingress_at_work(cid: str, cls: Any, summary: str, seen: list[str], f: KubeFacts) -> Result:
+    """The class exists: is its controller alive? Evidence, strongest first: Ingresses of the class
+    that carry an address, then the controller's LoadBalancer Service and its address (what
+    dns.a-record compares the host with, from its own probe)."""
+    serving = f.serving
+    known = _known_controller(cls.controller)
+    names = {n for n in [cls.app, *known.get("names", [])] if n}
+    evidence, looked = list(seen), []
+    addressed = [i for i in serving.ingresses.items if i.class_name == cls.name and i.addresses]
+    if serving.ingresses.problem:
+        looked.append(f"could not list Ingresses: {serving.ingresses.problem.kind}")
+    elif addressed:
+        evidence += [f"Ingress {i.where} of class {cls.name} has the address {', '.join(i.addresses)}" for i in addressed[:5]]
+    else:
+        looked.append(f"no Ingress of class {cls.name} has an address yet")
+    services = [s for s in serving.services.items if s.app in names]
+    if serving.services.problem:
+        looked.append(f"could not list LoadBalancer Services: {serving.services.problem.kind}")
+    elif services:
+        evidence += [f"Service {s.where} (type LoadBalancer, app.kubernetes.io/name={s.app}): "
+                     + (f"address {', '.join(s.addresses)}" if s.addresses else "no address yet") for s in services]
+    else:
+        looked.append("no LoadBalancer Service labelled app.kubernetes.io/name=" + (" or ".join(sorted(names)) or
+                      "<none: the IngressClass has no such label>"))
+    if known.get("uploads"):
+        evidence.append(f"uploads through {known.get('name', cls.controller)}: {' '.join(str(known['uploads']).split())}")
+    address = next((a for i in addressed for a in i.addresses), None) or next(
+        (a for s in services for a in s.addresses), None)
+    if address is None:
+        return warned(cid, f"{summary}, but nothing shows its controller at work", *evidence, *looked, remedy=(
+            f"Check that the controller for {cls.controller} runs and has an address: "
+            "kubectl get pods,svc -A -l app.kubernetes.io/name=" + (sorted(names)[0] if names else "<controller>")
+            + " (on a cloud, its Service of type LoadBalancer waits for the load balancer)."))
+    if known.get("refuses"):
+        return warned(cid, f"{summary}; it serves on {address}, but its defaults refuse W&B's large uploads (413)",
+                      *evidence, remedy=" ".join(str(known.get("fix", "")).split()) or None)
+    return passed(cid, f"{summary}; it serves on {address}", *evidence)
 
 
 # ----- k8s.storage -------------------------------------------------------------------------
@@ -437,7 +484,46 @@ def judge_storage(facts: Mapping[str, Any], inputs: CheckInputs) -> Result:
         return warned(cid, summary, *seen, remedy=(
             f"Keep one default: remove the annotation storageclass.kubernetes.io/is-default-class from "
             f"{_names(c.name for c in defaults[1:])}."))
-    return passed(cid, f"the default StorageClass {used.name} provisions W&B's volumes ({used.provisioner})", *seen)
+    return _provisioner_at_work(cid, used, f"the default StorageClass {used.name} provisions W&B's volumes "
+                                f"({used.provisioner})", seen, f)
+
+
+def _provisioner_at_work(cid: str, cls: Any, summary: str, seen: list[str], f: KubeFacts) -> Result:
+    """The default class names a provisioner: is it serving? Evidence: volumes of the class
+    already bound, or (CSI) its CSIDriver and the nodes that registered it (CSINode)."""
+    serving = f.serving
+    evidence, looked = list(seen), []
+    bound = sum(1 for c in serving.bound_volumes.items if c == cls.name)
+    if serving.bound_volumes.problem:
+        looked.append(f"could not list PersistentVolumes: {serving.bound_volumes.problem.kind}")
+    elif bound:
+        evidence.append(f"{bound} PersistentVolume{'s' if bound != 1 else ''} of class {cls.name} bound")
+    else:
+        looked.append(f"no PersistentVolume of class {cls.name} is bound yet")
+    schedulable = {n.name for n in f.nodes.items if not n.unschedulable} if f.nodes.items else set()
+    registered = sorted(n.node for n in serving.csi_nodes.items if cls.provisioner in n.drivers
+                        and (not schedulable or n.node in schedulable))
+    driver = cls.provisioner in serving.csi_drivers.items
+    if serving.csi_drivers.problem or serving.csi_nodes.problem:
+        looked.append(f"could not list CSI drivers or CSINodes: "
+                      f"{(serving.csi_drivers.problem or serving.csi_nodes.problem).kind}")
+    elif driver:
+        of = f" of {len(schedulable)}" if schedulable else ""
+        evidence.append(f"CSIDriver {cls.provisioner} registered on {len(registered)}{of} schedulable nodes"
+                        + (f": {_names(registered, 5)}" if registered else ""))
+    elif cls.provisioner.startswith("kubernetes.io/"):
+        looked.append(f"{cls.provisioner} is an in-tree provisioner: no CSIDriver to look for")
+    else:
+        looked.append(f"no CSIDriver named {cls.provisioner}")
+    if driver and not registered and not bound:
+        return warned(cid, f"{summary}, but its CSI driver runs on no schedulable node", *evidence, *looked, remedy=(
+            f"The CSIDriver {cls.provisioner} exists, yet no node registered it: check its node plugin "
+            "(kubectl get pods -A | grep -i csi; kubectl get csinodes -o yaml)."))
+    if not (bound or (driver and registered)):
+        return warned(cid, f"{summary}, but nothing shows the provisioner at work", *evidence, *looked, remedy=(
+            f"Check that the provisioner {cls.provisioner} runs: its pods, its CSIDriver and CSINode entries "
+            f"(kubectl get csidrivers,csinodes), or create a test claim of class {cls.name} and see it bound."))
+    return passed(cid, summary, *evidence, *looked)
 
 
 # ----- k8s.rbac ----------------------------------------------------------------------------

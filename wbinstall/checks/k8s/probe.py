@@ -34,14 +34,18 @@ from wbinstall.checks.context import ProbeContext
 from wbinstall.checks.parallel import run_all
 from wbinstall.checks.k8s.facts import (
     Access,
+    BalancerService,
     ClassFacts,
+    CSINodeSeen,
     IngressClass,
+    IngressSeen,
     KubeFacts,
     Kubeconfig,
     Listing,
     Node,
     Problem,
     ServerVersion,
+    ServingFacts,
     StorageClass,
     Taint,
 )
@@ -171,12 +175,21 @@ def gather_classes(ctx: ProbeContext) -> ClassFacts:
 
     try:
         with _client(ctx) as (_, api):
-            ingress, storage = run_all([
-                lambda: _listing(ctx, lambda t: client.NetworkingV1Api(api).list_ingress_class(_request_timeout=t),
-                                 _ingress_class),
-                lambda: _listing(ctx, lambda t: client.StorageV1Api(api).list_storage_class(_request_timeout=t),
-                                 _storage_class)], 2, "probe-k8s-classes")
-            return ClassFacts(ingress, storage)
+            net, storage_api, core = client.NetworkingV1Api(api), client.StorageV1Api(api), client.CoreV1Api(api)
+            ingress, storage, ingresses, services, drivers, csi_nodes, volumes = run_all([
+                lambda: _listing(ctx, lambda t: net.list_ingress_class(_request_timeout=t), _ingress_class),
+                lambda: _listing(ctx, lambda t: storage_api.list_storage_class(_request_timeout=t), _storage_class),
+                # What shows the classes at work (k8s.ingress, k8s.storage): read-only, cluster-wide.
+                lambda: _listing(ctx, lambda t: net.list_ingress_for_all_namespaces(_request_timeout=t),
+                                 _ingress_seen),
+                lambda: _listing(ctx, lambda t: core.list_service_for_all_namespaces(
+                    field_selector="spec.type=LoadBalancer", _request_timeout=t), _balancer_service),
+                lambda: _listing(ctx, lambda t: storage_api.list_csi_driver(_request_timeout=t),
+                                 lambda d: d.metadata.name),
+                lambda: _listing(ctx, lambda t: storage_api.list_csi_node(_request_timeout=t), _csi_node),
+                lambda: _listing(ctx, lambda t: core.list_persistent_volume(_request_timeout=t), _bound_class),
+            ], 4, "probe-k8s-classes")
+            return ClassFacts(ingress, storage, ServingFacts(ingresses, services, drivers, csi_nodes, volumes))
     except _NoClient as exc:
         return ClassFacts(Listing(problem=exc.problem), Listing(problem=exc.problem))
 
@@ -240,7 +253,34 @@ def _review(api: Any, ctx: ProbeContext, verb: str, group: str, resource: str,
 def _ingress_class(c: Any) -> IngressClass:
     annotations = c.metadata.annotations or {}
     return IngressClass(c.metadata.name, (c.spec.controller if c.spec else None) or "",
-                        annotations.get(DEFAULT_INGRESS_CLASS) == "true")
+                        annotations.get(DEFAULT_INGRESS_CLASS) == "true",
+                        (c.metadata.labels or {}).get("app.kubernetes.io/name"))
+
+
+def _addresses(status: Any) -> tuple[str, ...]:
+    entries = (status.load_balancer.ingress if status and status.load_balancer else None) or []
+    return tuple(e.ip or e.hostname for e in entries if e.ip or e.hostname)
+
+
+def _ingress_seen(i: Any) -> IngressSeen:
+    cls = (i.spec.ingress_class_name if i.spec else None) or (i.metadata.annotations or {}).get(
+        "kubernetes.io/ingress.class")
+    return IngressSeen(f"{i.metadata.namespace}/{i.metadata.name}", cls, _addresses(i.status))
+
+
+def _balancer_service(s: Any) -> BalancerService:
+    return BalancerService(f"{s.metadata.namespace}/{s.metadata.name}",
+                           (s.metadata.labels or {}).get("app.kubernetes.io/name"), _addresses(s.status))
+
+
+def _bound_class(v: Any) -> str:
+    """The class of a Bound volume ("" for any other: PVs have no field selector on their phase)."""
+    bound = v.status is not None and v.status.phase == "Bound"
+    return ((v.spec.storage_class_name if v.spec else None) or "") if bound else ""
+
+
+def _csi_node(n: Any) -> CSINodeSeen:
+    return CSINodeSeen(n.metadata.name, tuple(d.name for d in ((n.spec.drivers if n.spec else None) or [])))
 
 
 def _storage_class(c: Any) -> StorageClass:
