@@ -71,15 +71,26 @@ def render_preview(answers, secrets, base_dir: Path) -> str:
 
 
 def deploy(answers, secrets, base_dir: Path, on_event: Callable[[Any], None], cancel=None) -> Any:
+    """Lock -> apply -> rollout; once ready, verify.* (their events follow the rollout's)."""
     from wbinstall.session.install import install
 
-    return install(answers, secrets, base_dir, on_event=on_event, cancel=cancel)
+    result = install(answers, secrets, base_dir, on_event=on_event, cancel=cancel)
+    return _verified(result, answers, secrets, base_dir, on_event, cancel)
 
 
 def attach(answers, secrets, base_dir: Path, on_event: Callable[[Any], None], cancel=None) -> Any:
     from wbinstall.session.install import follow_existing
 
-    return follow_existing(answers, base_dir, on_event=on_event, cancel=cancel)
+    result = follow_existing(answers, base_dir, on_event=on_event, cancel=cancel)
+    return _verified(result, answers, secrets, base_dir, on_event, cancel)
+
+
+def _verified(result, answers, secrets, base_dir: Path, on_event: Callable[[Any], None], cancel) -> Any:
+    if result is not None and result.status == "ready" and not (cancel is not None and cancel.is_set()):
+        from wbinstall.session.verify import verify_after
+
+        verify_after(answers, secrets, base_dir, on_event, cancel)
+    return result
 
 
 @dataclass

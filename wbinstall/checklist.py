@@ -1,7 +1,7 @@
 """The checks as declared once in assets/checks.yaml (id, wizard step, probes, judge,
 dependencies). Data only, so that the answers model and the screens can name them without
 importing check code: CHECK_IDS (report order), for_step(step), strict_ids(), needed_by(id),
-declared() for the engine."""
+declared() for the engine; VERIFY_IDS, the checks after the install (`verify:`)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ class CheckSpec:
 
 @dataclass(frozen=True)
 class Declared:
-    checks: tuple[CheckSpec, ...]
+    checks: tuple[CheckSpec, ...]  # preflight: before anything is applied
     probes: dict[str, ProbeSpec]
+    verify: tuple[CheckSpec, ...] = ()  # after the install (wbinstall verify)
 
 
 class DeclarationError(ValueError):
@@ -44,25 +45,31 @@ def declared() -> Declared:
 
     raw = data.load("checks.yaml")
     probes = {name: ProbeSpec(name, p["gather"], float(p["timeout"])) for name, p in raw["probes"].items()}
-    checks: list[CheckSpec] = []
-    for c in raw["checks"]:
-        spec = CheckSpec(c["id"], c["step"], tuple(c["probes"]), c["judge"], tuple(c.get("after") or ()),
-                         bool(c.get("strict", False)))
-        seen = {s.id for s in checks}
-        if spec.id in seen:
-            raise DeclarationError(f"{spec.id} is declared twice")
-        if missing := [d for d in spec.after if d not in seen]:
-            raise DeclarationError(f"{spec.id}: after {missing} must be declared above it")
-        if missing := [p for p in spec.probes if p not in probes]:
-            raise DeclarationError(f"{spec.id}: unknown probes {missing}")
-        checks.append(spec)
-    return Declared(tuple(checks), probes)
+    lists: dict[str, list[CheckSpec]] = {"checks": [], "verify": []}
+    for key, checks in lists.items():
+        for c in raw.get(key) or ():
+            spec = CheckSpec(c["id"], c["step"], tuple(c["probes"]), c["judge"], tuple(c.get("after") or ()),
+                             bool(c.get("strict", False)))
+            if spec.id in {s.id for specs in lists.values() for s in specs}:
+                raise DeclarationError(f"{spec.id} is declared twice")
+            if missing := [d for d in spec.after if d not in {s.id for s in checks}]:
+                raise DeclarationError(f"{spec.id}: after {missing} must be declared above it, in {key}")
+            if missing := [p for p in spec.probes if p not in probes]:
+                raise DeclarationError(f"{spec.id}: unknown probes {missing}")
+            if key == "verify" and spec.strict:
+                raise DeclarationError(f"{spec.id}: a verify check cannot be strict (nothing follows it)")
+            checks.append(spec)
+    return Declared(tuple(lists["checks"]), probes, tuple(lists["verify"]))
 
 
 def __getattr__(name: str) -> tuple[str, ...]:
     # CHECK_IDS reads the YAML on first use, not at import (the CLI's start-up stays fast).
-    if name == "CHECK_IDS":
+    if name == "CHECK_IDS":  # the preflight checks
         return tuple(c.id for c in declared().checks)
+    if name == "VERIFY_IDS":  # the checks after the install
+        return tuple(c.id for c in declared().verify)
+    if name == "SKIPPABLE_IDS":  # what checks.skip may name
+        return tuple(c.id for c in (*declared().checks, *declared().verify))
     raise AttributeError(name)
 
 

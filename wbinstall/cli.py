@@ -67,6 +67,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="time each probe may take (default: checks.timeout, 10)")
     _override_flag(p, argparse.SUPPRESS)
 
+    p = command("verify", "after the install: check W&B as its users reach it (DNS, the ingress's TLS, the app, "
+                          "a 10 MB upload, the bucket from a browser, the operator's status)")
+    p.add_argument("--answers", metavar="FILE", required=True)
+    p.add_argument("--only", metavar="ID", nargs="+", help="run only these verify.* checks")
+    p.add_argument("--output", choices=("text", "json", "junit"), default="text")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="time each probe may take (default: checks.timeout, "
+                                                                    "or the probe's own when longer)")
+    p.add_argument("--wait", type=float, metavar="SECONDS", default=0.0,
+                   help="try failed checks again every 5 s for up to SECONDS (the ingress catching up after an "
+                        "install; default 0: once)")
+    _override_flag(p, argparse.SUPPRESS)
+
     p = command("render", "print the Kubernetes objects an install would apply (no cluster access)")
     p.add_argument("--answers", metavar="FILE", required=True)
     p.add_argument("--show-secrets", action="store_true", help="print Secret values instead of redacting them")
@@ -146,8 +158,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _init(args.output, args.force)
         if args.command == "sizing":
             return _sizing(args.workload, args.environment, args.cloud, args.output)
-        if args.command == "check":
-            return _check(args.answers, args.only, args.output, args.timeout, overrides)
+        if args.command in ("check", "verify"):
+            phase = "preflight" if args.command == "check" else "verify"
+            return _check(args.answers, args.only, args.output, args.timeout, overrides, phase,
+                          getattr(args, "wait", 0.0))
         if args.command == "render":
             return _render(args.answers, args.show_secrets, overrides)
         if args.interactive and not args.answers:
@@ -211,21 +225,35 @@ def _sizing(workload: str, environment: str, cloud: str, output: str) -> int:
 
 
 def _check(path: str, only: list[str] | None, output: str, timeout: float | None,
-           overrides: tuple[str, ...] = ()) -> int:
-    from wbinstall.checklist import CHECK_IDS
+           overrides: tuple[str, ...] = (), phase: str = "preflight", wait: float = 0.0) -> int:
+    from wbinstall import checklist
 
-    unknown = [i for i in only or [] if i not in CHECK_IDS]
+    known = checklist.CHECK_IDS if phase == "preflight" else checklist.VERIFY_IDS
+    unknown = [i for i in only or [] if i not in known]
     if unknown:
-        raise UsageError(f"--only: unknown check id {', '.join(unknown)}; known ids: {', '.join(CHECK_IDS)}")
+        raise UsageError(f"--only: unknown check id {', '.join(unknown)}; known ids: {', '.join(known)}")
     if timeout is not None and not 0 < timeout <= 600:
         raise UsageError("--timeout: give seconds between 0 and 600")
+    if not 0 <= wait <= 3600:
+        raise UsageError("--wait: give seconds between 0 and 3600")
     loaded, resolved = _load(path, overrides)
 
     from wbinstall.checks import engine, report
 
-    results = engine.run(loaded.answers, resolved, loaded.base_dir, only=only,
-                         timeout=timeout if timeout is not None else loaded.answers.checks.timeout,
-                         started=started.monotonic_start())
+    if phase == "verify":
+        from wbinstall.session.verify import settle
+
+        # Each probe gets checks.timeout at least, and its own when longer (the upload's).
+        def again(results: list, left: float) -> None:
+            failing = ", ".join(r.id for r in results if r.status == "fail")
+            print(f"verify: {failing} not yet; trying again (for {left:.0f} s more)", file=sys.stderr, flush=True)
+
+        results = settle(loaded.answers, resolved, loaded.base_dir, only=only, timeout=timeout, settle_for=wait,
+                         on_round=again, started=started.monotonic_start())
+    else:
+        results = engine.run(loaded.answers, resolved, loaded.base_dir, only=only,
+                             timeout=timeout if timeout is not None else loaded.answers.checks.timeout,
+                             started=started.monotonic_start())
     print({"text": report.text, "json": report.to_json, "junit": report.junit}[output](results))
     return exitcodes.CHECK_FAILED if any(r.status == "fail" for r in results) else exitcodes.OK
 

@@ -16,9 +16,12 @@ from wbinstall.session.install import (ApplyError, ApplyStarted, ApplyStopped, A
                                        LockTaken, ObjectApplied, line)
 from wbinstall.rollout.events import (PHASE_TITLES, PHASES, CustomResourceChanged, Finished, Outcome, PhaseDone,
                                       PhaseStarted, ResourceChanged)
+from wbinstall.checks.result import Result
+from wbinstall.session.verify import VerifyDone, VerifyRound, VerifyStarted
 
 MARKS = {"ready": ("✔", "green"), "progressing": ("…", "yellow"), "failed": ("✘", "red"),
          "missing": ("·", "dim")}
+CHECK_MARKS = {"pass": ("✔", "green"), "warn": ("!", "yellow"), "fail": ("✘", "red"), "skip": ("·", "dim")}
 CREATED, CONFIGURED = "created", "configured"
 
 
@@ -48,10 +51,19 @@ class DeployView:
     outcome: Outcome | None = None
     error: str = ""
     stopped: str = ""
+    # verify.*, once the rollout is ready: None before it starts; `verified` once it is done.
+    checks: tuple[Result, ...] | None = None
+    verify_wait: float = 0.0
+    verify_left: float | None = None  # seconds failures will still be tried again
+    verified: bool = False
 
     @property
     def finished(self) -> bool:
         return bool(self.outcome or self.error or self.stopped)
+
+    @property
+    def verifying(self) -> bool:
+        return self.checks is not None and not self.verified
 
     def take(self, event: Any) -> str | None:
         """Record an event; the plain line for the activity log (None: nothing new to log)."""
@@ -87,6 +99,16 @@ class DeployView:
         elif isinstance(event, CustomResourceChanged):
             self.rows[("WeightsAndBiases", event.state.name)] = event.state
             self.elapsed, self.limit = event.elapsed, event.limit
+        elif isinstance(event, VerifyStarted):
+            self.checks, self.verify_wait = (), event.wait
+            return "verify: W&B as its users reach it"
+        elif isinstance(event, VerifyRound):
+            self.checks, self.verify_left = event.results, event.left
+            failing = ", ".join(r.id for r in event.results if r.status == "fail")
+            return f"verify: {failing} not yet; trying again (for {event.left:.0f} s more)"
+        elif isinstance(event, VerifyDone):
+            self.checks, self.verified, self.verify_left = event.results, True, None
+            return "\n".join(f"verify: {r.status.upper()} {r.id}: {r.summary}" for r in event.results)
         elif isinstance(event, Finished):
             self.outcome = event.outcome
             if event.outcome.phase:
@@ -122,6 +144,16 @@ class DeployView:
                 running = not (self.phase_done or self.finished)
                 elapsed = self.elapsed + (since_event if running else 0.0)
                 out.append(f" · {elapsed:.0f} s of {self.limit:.0f} s", style="dim")
+        if self.checks is not None:
+            out.append("\nVerify    ", style="dim")
+            counts = {s: sum(r.status == s for r in self.checks) for s in ("pass", "warn", "fail")}
+            seen = ", ".join(f"{n} {word}" for word, n in zip(("passed", "warned", "failed"), counts.values()) if n)
+            if self.verified:
+                out.append(seen, style="red" if counts["fail"] else "green")
+            elif self.verify_left is not None:
+                out.append(f"{seen}; trying the failed again for {self.verify_left:.0f} s more", style="yellow")
+            else:
+                out.append("through the ingress, as users reach W&B …", style="dim")
         return out
 
     def resources(self) -> Text:
@@ -159,8 +191,13 @@ class DeployView:
             return Text("")
         if o.ok:
             url = f"https://{self.host}"
+            if self.verifying:
+                return Text("… The rollout is ready; verifying W&B as its users reach it", style="yellow")
+            if self.checks and any(r.status == "fail" for r in self.checks):
+                return self._unverified(url)
             out = Text("✔ W&B is ready at ", style="bold green")
             out.append(url, style="bold underline")
+            self._check_lines(out, self.checks or ())
             out.append("\nNext steps:")
             out.append(f"\n  1. Open {url} and create the first admin user")
             out.append(f"\n  2. wandb login --host={url}")
@@ -188,3 +225,19 @@ class DeployView:
             for c in o.next_commands:
                 out.append(f"\n  {c}")
         return out
+
+    def _unverified(self, url: str) -> Text:
+        out = Text("✘ W&B is installed, but not reachable as its users would reach it", style="bold red")
+        self._check_lines(out, self.checks or ())
+        out.append("\nFix the cause, then run: wbinstall verify --answers FILE (or Deploy again).", style="dim")
+        return out
+
+    @staticmethod
+    def _check_lines(out: Text, checks: tuple[Result, ...]) -> None:
+        """One line per verify.* result; a failure's or warning's remedy below it."""
+        for r in checks:
+            mark, style = CHECK_MARKS.get(r.status, ("?", ""))
+            out.append(f"\n{mark} ", style=style)
+            out.append(f"{r.id}: {r.summary}")
+            if r.status in ("fail", "warn") and r.remedy:
+                out.append(f"\n    {r.remedy.splitlines()[0]}", style="dim")

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from wbinstall.answers import addresses
 from wbinstall.answers.files import FilePath
 from wbinstall.answers.secrets import Secret
-from wbinstall.checklist import CHECK_IDS
+from wbinstall.checklist import SKIPPABLE_IDS
 from wbinstall.choices import Provider
 from wbinstall.requirements import Cloud, Environment, Workload
 
@@ -129,9 +129,9 @@ class OperatorAnswers(_Section):
 
 
 def _known_check(value: str) -> str:
-    if value not in CHECK_IDS:
-        near = difflib.get_close_matches(value, CHECK_IDS, n=1)
-        hint = f"did you mean '{near[0]}'?" if near else f"known ids: {', '.join(CHECK_IDS)}"
+    if value not in SKIPPABLE_IDS:
+        near = difflib.get_close_matches(value, SKIPPABLE_IDS, n=1)
+        hint = f"did you mean '{near[0]}'?" if near else f"known ids: {', '.join(SKIPPABLE_IDS)}"
         raise ValueError(f"unknown check id '{value}'; {hint}")
     return value
 
@@ -188,6 +188,10 @@ class ChecksAnswers(_Section):
         default_factory=list, alias="strictOverrides",
         description="Strict checks let past with --override-strict (written by wbinstall; needs that flag)")
     timeout: Annotated[float, Field(gt=0, le=600)] = Field(default=10.0, description="Seconds each probe may take")
+    verify_wait: Annotated[float, Field(ge=0, le=3600)] = Field(
+        default=90.0, alias="verifyWait",
+        description="After an install: seconds during which failed verify.* checks are tried again while the "
+                    "ingress and its load balancer catch up (0: once)")
     dns: DnsCheckSettings = Field(default_factory=DnsCheckSettings)
     tls: TlsCheckSettings = Field(default_factory=TlsCheckSettings)
 

@@ -16,10 +16,10 @@ from typing import Any
 from wbinstall import requirements
 from wbinstall.answers import Answers, Secrets
 from wbinstall.checks.context import CheckInputs, ProbeContext
-from wbinstall.checks.registry import CHECKS, PROBES, Check
+from wbinstall.checks.registry import CHECKS, PHASES, PROBES, Check
 from wbinstall.checks.result import Result, failed, skipped
 
-CHECK_IDS: tuple[str, ...] = tuple(CHECKS)  # report order: as declared
+CHECK_IDS: tuple[str, ...] = tuple(CHECKS)  # report order: as declared (preflight, then verify)
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ def run(
     on_result: Callable[[Result], None] | None = None,
     more_time: str = "--timeout SECONDS",
     started: float | None = None,
+    phase: str = "preflight",
+    at_least: float | None = None,
 ) -> list[Result]:
     """Results in the stable id order, for the selected checks (all by default).
 
@@ -51,13 +53,15 @@ def run(
     `more_time` is how the calling face gives probes more time, in a remedy's words (the
     CLI's flag by default; the wizard names its key). `started` (a time.monotonic() value, default
     now) is when the probes' time began: the CLI passes its process's start, so that
-    `check --timeout T` as a whole returns within T and a little."""
-    wanted = [i for i in CHECK_IDS if i in CHECKS and (not only or i in set(only))]
+    `check --timeout T` as a whole returns within T and a little. `phase` is "preflight" (the
+    checks before anything is applied) or "verify" (verify.*, after the install). Without
+    `timeout`, each probe has its declared time, or `at_least` when that is longer."""
+    wanted = [i for i in PHASES[phase] if not only or i in set(only)]
     user_skips = {s.id: s.reason for s in answers.checks.skip}
     # Dependencies are judged too (their outcome decides a dependent's skip), shown only if wanted.
     needed = _with_dependencies(wanted)
     probe_names = sorted({p for i in needed if i not in user_skips for p in CHECKS[i].probes})
-    facts = _gather(probe_names, answers, secrets, base_dir, timeout, started)
+    facts = _gather(probe_names, answers, secrets, base_dir, timeout, started, at_least)
 
     inputs = CheckInputs(answers, requirements.load(), base_dir, more_time)
     results: dict[str, Result] = {}
@@ -101,11 +105,11 @@ def _with_dependencies(ids: list[str]) -> list[str]:
 
 
 def _gather(names: list[str], answers: Answers, secrets: Secrets, base_dir: Path, timeout: float | None,
-            started: float | None = None) -> dict[str, Any]:
+            started: float | None = None, at_least: float | None = None) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     done: dict[str, threading.Event] = {}
     start = started if started is not None else time.monotonic()
-    limits = {n: timeout if timeout is not None else PROBES[n].timeout for n in names}
+    limits = {n: timeout if timeout is not None else max(PROBES[n].timeout, at_least or 0) for n in names}
 
     def work(name: str) -> None:
         ctx = ProbeContext(answers, secrets, base_dir, deadline=start + limits[name])

@@ -48,8 +48,11 @@ def function(ref: str) -> Callable[..., Any]:
 def _bind() -> tuple[dict[str, Probe], dict[str, Check]]:
     d = declared()
     probes = {n: Probe(n, function(p.gather), p.timeout) for n, p in d.probes.items()}
-    checks = {c.id: Check(c.id, c.probes, function(c.judge), c.after, c.strict) for c in d.checks}
+    checks = {c.id: Check(c.id, c.probes, function(c.judge), c.after, c.strict) for c in (*d.checks, *d.verify)}
     return probes, checks
 
 
-PROBES, CHECKS = _bind()
+PROBES, CHECKS = _bind()  # CHECKS: the preflight checks, then verify.*
+# The ids each phase runs, in report order.
+PHASES: dict[str, tuple[str, ...]] = {"preflight": tuple(c.id for c in declared().checks),
+                                      "verify": tuple(c.id for c in declared().verify)}

@@ -106,10 +106,16 @@ def _ingress(answers: Answers) -> dict[str, Any]:
         out["class"] = ing.class_
         if annotations := defaults()["ingressAnnotations"].get(ing.class_):
             out["annotations"] = dict(annotations)
-    tls_secret = ing.tls_secret or (defaults()["secrets"]["tls"]["name"] if ing.cert_file else None)
-    if tls_secret:
+    if tls_secret := tls_secret_name(answers):
         out["tls"] = [{"secretName": tls_secret, "hosts": [answers.host]}]
     return out
+
+
+def tls_secret_name(answers: Answers) -> str | None:
+    """The Secret W&B's Ingress serves TLS from: the one named in the answers, or the one the
+    install creates from ingress.certFile; None when TLS ends before the cluster."""
+    ing = answers.ingress
+    return ing.tls_secret or (defaults()["secrets"]["tls"]["name"] if ing.cert_file else None)
 
 
 def _chart(answers: Answers) -> dict[str, Any] | None:

@@ -9,7 +9,8 @@ it as plain lines (the unattended CLI); the wizard's Deploy step calls `install`
 
 One line per change, never an animation, so that a pipeline's log reads like a story.
 Exit codes: 1 a check failed (before anything is applied), 3 apply/rollout failed or timed
-out, 130 interrupted (every applied object is whole; a rerun continues), 0 ready.
+out, 5 ready but a verify.* check failed (run last), 130 interrupted (every applied object is
+whole; a rerun continues), 0 ready and verified.
 Re-attach: when another live install holds the install lock, nothing is applied; this run
 says who holds it since when and follows that install's rollout instead.
 """
@@ -371,11 +372,32 @@ def run(loaded: Any, resolved: Any, options: InstallOptions, out: TextIO | None 
                      on_event=show, cancel=cancel)
     if result.outcome is not None:
         say(summary(result.outcome, namespace))
+    if result.ok and result.status == "ready":
+        return _verify(answers, resolved, base_dir, say, cancel)
     if result.ok:
         return exitcodes.OK
     if result.status in ("cancelled", STOPPED):
         return exitcodes.INTERRUPTED
     return exitcodes.APPLY_FAILED
+
+
+def _verify(answers: Any, resolved: Any, base_dir: Any, say: Callable[[str], None],
+            cancel: threading.Event | None) -> int:
+    """The last step: W&B as its users reach it (verify.*), once the ingress has caught up."""
+    from wbinstall.checks.report import text as report_text
+    from wbinstall.session.verify import settle
+
+    def again(results: list, left: float) -> None:
+        failing = ", ".join(r.id for r in results if r.status == "fail")
+        say(f"verify: {failing} not yet; trying again (for {left:.0f} s more)")
+
+    say("verify: W&B as its users reach it")
+    results = settle(answers, resolved, base_dir, on_round=again, cancel=cancel)
+    say(report_text(results))
+    if any(r.status == "fail" for r in results):
+        say("verify failed: W&B is installed, but not reachable as its users would reach it")
+        return exitcodes.VERIFY_FAILED
+    return exitcodes.OK
 
 
 def _dry_run(answers: Any, resolved: Any, base_dir: Any, options: InstallOptions, say: Any) -> int:
