@@ -24,6 +24,8 @@ CLUSTER_SCOPED = ("/apis/rbac.authorization.k8s.io/v1/clusterroles/wandb-manager
 NOT_KUBE_CHECKS = ("license.valid", "mysql.connect", "mysql.version", "mysql.settings", "mysql.charset", "mysql.grants",
                    "mysql.operations", "storage.access", "storage.presign", "storage.cors", "dns.a-record",
                    "tls.certificate")
+# The same for the checks after the install (verify.operator needs the cluster only).
+NOT_KUBE_VERIFY = ("verify.dns", "verify.tls", "verify.app", "verify.upload", "verify.bucket")
 # Skipping a strict check needs the lab flag (README, "Strict checks"): these tests pass it for
 # the strict ones among NOT_KUBE_CHECKS, whose servers they do not start.
 LAB = ("--override-strict", "mysql.version,storage.presign")
@@ -54,8 +56,9 @@ def kube_for(cluster: Any) -> Kube:
 
 
 def answers_file(tmp_path: Path, cluster: Any, namespace: str, *, mysql_host: str = "127.0.0.1",
-                 mysql_port: int = 3306, skip: tuple[str, ...] = NOT_KUBE_CHECKS) -> Path:
-    skips = "".join(f"\n    - {{id: {i}, reason: not under test here}}" for i in skip)
+                 mysql_port: int = 3306, skip: tuple[str, ...] = NOT_KUBE_CHECKS,
+                 skip_verify: tuple[str, ...] = NOT_KUBE_VERIFY) -> Path:
+    skips = "".join(f"\n    - {{id: {i}, reason: not under test here}}" for i in (*skip, *skip_verify))
     text = textwrap.dedent(f"""\
         apiVersion: wbinstall/v1
         workload: models

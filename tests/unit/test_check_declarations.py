@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from wbinstall import checklist, data
-from wbinstall.checklist import CHECK_IDS, DeclarationError, declared, for_step
+from wbinstall.checklist import CHECK_IDS, VERIFY_IDS, DeclarationError, declared, for_step
 from wbinstall.checks import engine, registry
 from wbinstall.screens import flow
 
@@ -23,7 +23,9 @@ def test_every_check_belongs_to_exactly_one_step_that_shows_it():
 
 
 def test_every_declared_probe_and_judge_is_bound():
-    assert tuple(registry.CHECKS) == engine.CHECK_IDS == CHECK_IDS  # report order: as declared
+    assert tuple(registry.CHECKS) == engine.CHECK_IDS == (*CHECK_IDS, *VERIFY_IDS)  # report order: as declared
+    assert registry.PHASES == {"preflight": CHECK_IDS, "verify": VERIFY_IDS}
+    assert all(i.startswith("verify.") for i in VERIFY_IDS) and not any(i.startswith("verify.") for i in CHECK_IDS)
     for check in registry.CHECKS.values():
         assert callable(check.judge)
         assert all(p in registry.PROBES for p in check.probes)

@@ -45,6 +45,7 @@ def fake_area(monkeypatch):
     monkeypatch.setattr(engine, "PROBES", probes)
     monkeypatch.setattr(engine, "CHECKS", checks)
     monkeypatch.setattr(engine, "CHECK_IDS", tuple(checks))
+    monkeypatch.setattr(engine, "PHASES", {"preflight": tuple(checks), "verify": ()})
     yield calls
     release.set()
 
@@ -86,7 +87,7 @@ def test_a_failure_two_dependencies_up_is_shown_with_the_skip_between(fake_area,
 
 
 def test_a_dependency_the_user_skipped_is_not_a_failure(fake_area, monkeypatch):
-    monkeypatch.setattr("wbinstall.answers.model.CHECK_IDS", engine.CHECK_IDS)
+    monkeypatch.setattr("wbinstall.answers.model.SKIPPABLE_IDS", engine.CHECK_IDS)
     answers = make_answers(checks={"skip": [{"id": "t.version", "reason": "DBA signed off"}]})
     results = engine.run(answers, make_secrets(), None, only=["t.after-version"])
     assert [(r.id, r.status) for r in results] == [("t.after-version", "skip")]
@@ -124,7 +125,7 @@ def test_a_results_data_reaches_the_json_report_only(fake_area, monkeypatch):
 
 
 def test_user_skips_carry_their_reason_into_every_report(fake_area, monkeypatch):
-    monkeypatch.setattr("wbinstall.answers.model.CHECK_IDS", engine.CHECK_IDS)
+    monkeypatch.setattr("wbinstall.answers.model.SKIPPABLE_IDS", engine.CHECK_IDS)
     answers = make_answers(checks={"skip": [{"id": "t.version", "reason": "DBA signed off on 8.0.36"}]})
     results = list(run(answers, only=["t.version", "t.after-version"]).values())
     assert results[0].status == "skip" and "DBA signed off on 8.0.36" in results[0].summary

@@ -9,13 +9,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wbinstall.answers import Answers
+from wbinstall.installed_names import resource_name, tls_secret_name
 from wbinstall.manifests.operator import defaults
 
 Obj = dict[str, Any]
 
 
 def name() -> str:
-    return defaults()["customResource"]["name"]
+    return resource_name()
 
 
 def wandb_resource(answers: Answers) -> Obj:
@@ -109,13 +110,6 @@ def _ingress(answers: Answers) -> dict[str, Any]:
     if tls_secret := tls_secret_name(answers):
         out["tls"] = [{"secretName": tls_secret, "hosts": [answers.host]}]
     return out
-
-
-def tls_secret_name(answers: Answers) -> str | None:
-    """The Secret W&B's Ingress serves TLS from: the one named in the answers, or the one the
-    install creates from ingress.certFile; None when TLS ends before the cluster."""
-    ing = answers.ingress
-    return ing.tls_secret or (defaults()["secrets"]["tls"]["name"] if ing.cert_file else None)
 
 
 def _chart(answers: Answers) -> dict[str, Any] | None:

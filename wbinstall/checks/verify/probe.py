@@ -36,10 +36,10 @@ _BODY_EXCERPT = 200
 
 def gather_installed(ctx: ProbeContext) -> InstalledFacts:
     from wbinstall.checks.k8s.probe import _client, _NoClient
-    from wbinstall.manifests.custom_resource import name, tls_secret_name
+    from wbinstall.installed_names import resource_name, tls_secret_name
 
     answers = ctx.answers
-    namespace, resource = answers.kubernetes.namespace, name()
+    namespace, resource = answers.kubernetes.namespace, resource_name()
     base: dict[str, Any] = {"namespace": namespace, "resource": resource,
                             "ingress_class": answers.ingress.class_ or ""}
     try:
@@ -195,41 +195,93 @@ def _exchange(ctx: ProbeContext, ip: str, port: int, host: str, context: ssl.SSL
 def _upload(ctx: ProbeContext, ip: str, port: int, host: str, context: ssl.SSLContext) -> Exchange:
     """POST UPLOAD_BYTES. A proxy that refuses the size answers 413 as soon as it has read the
     headers: the body stops there and the answer is read (rather than writing into a peer that
-    no longer reads until the socket's buffers are full)."""
-    start, sent = time.monotonic(), 0
-    conn = _Connection(ip, port, host, context, ctx.remaining(30))
+    no longer reads until the socket's buffers are full). Plain socket I/O, since http.client
+    reads no answer before the whole body is written."""
+    start, sent, head = time.monotonic(), 0, b""
     try:
-        conn.putrequest("POST", UPLOAD_PATH, skip_host=True, skip_accept_encoding=True)
-        for name, value in (("Host", host), ("User-Agent", "wbinstall-verify"),
-                            ("Content-Type", "application/octet-stream"), ("Content-Length", str(UPLOAD_BYTES))):
-            conn.putheader(name, value)
-        conn.endheaders()
-        chunk = bytes(_CHUNK)
-        try:
-            while sent < UPLOAD_BYTES:
-                if select.select([conn.sock], [], [], 0)[0]:
-                    break  # the server answered before the body was all sent
-                conn.sock.settimeout(ctx.remaining(30))
-                n = min(_CHUNK, UPLOAD_BYTES - sent)
-                conn.sock.sendall(chunk[:n])
-                sent += n
-        except OSError:
-            pass  # it stopped reading; its answer (413, usually) is read below
-        conn.sock.settimeout(ctx.remaining(30))
-        return _response(conn, "POST", UPLOAD_PATH, start, sent)
+        with _connect(ip, port, host, context, ctx.remaining(30)) as tls:
+            tls.sendall((f"POST {UPLOAD_PATH} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: wbinstall-verify\r\n"
+                         f"Content-Type: application/octet-stream\r\nContent-Length: {UPLOAD_BYTES}\r\n"
+                         "Connection: close\r\n\r\n").encode())
+            chunk = bytes(_CHUNK)
+            try:
+                while sent < UPLOAD_BYTES and not (head := _early_answer(tls)):
+                    tls.settimeout(ctx.remaining(30))
+                    n = min(_CHUNK, UPLOAD_BYTES - sent)
+                    tls.sendall(chunk[:n])
+                    sent += n
+            except OSError:
+                pass  # it stopped reading; its answer (413, usually) is read below
+            tls.settimeout(ctx.remaining(30))
+            return _parse_answer(_read_head(tls, head), "POST", UPLOAD_PATH, sent, time.monotonic() - start)
     except Exception as exc:  # noqa: BLE001 - classified into the facts
-        return Exchange("POST", UPLOAD_PATH, sent=sent, seconds=time.monotonic() - start,
-                        trouble=_web_trouble(exc))
+        return Exchange("POST", UPLOAD_PATH, sent=sent, seconds=time.monotonic() - start, trouble=_web_trouble(exc))
+
+
+def _early_answer(tls: ssl.SSLSocket) -> bytes:
+    """The first bytes of an answer that came while the body is still being sent, or b"".
+    (A readable socket alone proves nothing: TLS 1.3 servers send session tickets.)"""
+    if not select.select([tls], [], [], 0)[0] and not tls.pending():
+        return b""
+    tls.setblocking(False)
+    try:
+        data = tls.recv(4096)
+        if not data:
+            raise http.client.RemoteDisconnected("closed")
+        return data
+    except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+        return b""
     finally:
-        conn.close()
+        tls.setblocking(True)
+
+
+def _read_head(tls: ssl.SSLSocket, data: bytes) -> bytes:
+    """Read until the end of the answer's headers plus a little of its body."""
+    while not _head_and_excerpt(data) and len(data) < 65536:
+        try:
+            more = tls.recv(4096)
+        except OSError:
+            if b"\r\n\r\n" in data:
+                break  # the headers are what counts; a body cut short is only less evidence
+            raise
+        if not more:
+            break
+        data += more
+    if not data:
+        raise http.client.RemoteDisconnected("closed without an answer")
+    return data
+
+
+def _head_and_excerpt(data: bytes) -> bool:
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    length = next((v.strip() for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")[1:])
+                   if k.strip().lower() == b"content-length"), b"0")
+    return len(body) >= min(int(length) if length.isdigit() else 0, _BODY_EXCERPT)
+
+
+def _parse_answer(data: bytes, method: str, path: str, sent: int, seconds: float) -> Exchange:
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("iso-8859-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        return Exchange(method, path, sent=sent, seconds=seconds,
+                        trouble=Trouble("other", f"not an HTTP answer: {lines[0][:80]!r}"))
+    server = next((v.strip() for k, _, v in (h.partition(":") for h in lines[1:]) if k.strip().lower() == "server"), "")
+    return Exchange(method, path, int(parts[1]), parts[2] if len(parts) > 2 else "", server,
+                    _excerpt(body[:_BODY_EXCERPT]), sent, seconds)
+
+
+def _excerpt(body: bytes) -> str:
+    text = "".join(c if c.isprintable() else " " for c in body.decode("utf-8", "replace"))
+    return " ".join(text.split())
 
 
 def _response(conn: http.client.HTTPConnection, method: str, path: str, start: float, sent: int = 0) -> Exchange:
     resp = conn.getresponse()
-    body = resp.read(_BODY_EXCERPT)
-    text = "".join(c if c.isprintable() else " " for c in body.decode("utf-8", "replace")).strip()
-    return Exchange(method, path, resp.status, resp.reason, resp.getheader("Server") or "", " ".join(text.split()),
-                    sent, time.monotonic() - start)
+    return Exchange(method, path, resp.status, resp.reason, resp.getheader("Server") or "",
+                    _excerpt(resp.read(_BODY_EXCERPT)), sent, time.monotonic() - start)
 
 
 def _web_trouble(exc: BaseException) -> Trouble:
