@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the sandbox's real Kubernetes control plane (kube-apiserver, kube-controller-manager,
-# kube-scheduler), etcd and kwok from the Go module proxy, and the old apiserver only the tests
-# need, once per version, into a cache outside the repository. Only what is missing is built.
+# kube-scheduler), etcd, kwok and the Traefik ingress controller from the Go module proxy, and
+# the old apiserver only the tests need, once per version, into a cache outside the repository.
+# Only what is missing is built.
 #
 #   sandbox/build-binaries.sh [run|test] [--plan]
 #     run     what the demo needs (./dev run): all but kube-apiserver-old
-#     test    all six (./dev test; the default)
+#     test    all seven (./dev test; the default)
 #     --plan  say what would be built and about how long it takes; build nothing, Go not needed
 #
 # Before building it says what it will build and about how long that takes on this machine's
@@ -13,7 +14,8 @@
 # Go tool's own output goes to build.log beside the bin directory (named up front; its tail is
 # shown on a failure). Prints the bin directory on its last stdout line.
 #
-# Versions are pinned here; the cache directory is keyed by them.
+# Versions are pinned here; the cache directory is keyed by them, but for Traefik's, which names
+# its binary instead (traefik-<version>), so that adding it rebuilt nothing else.
 set -euo pipefail
 
 K8S_VERSION=${WBINSTALL_K8S_VERSION:-1.35.4}
@@ -21,6 +23,11 @@ ETCD_VERSION=${WBINSTALL_ETCD_VERSION:-3.6.14}
 KWOK_VERSION=${WBINSTALL_KWOK_VERSION:-0.8.0}
 # The release of the second, "old cluster" apiserver, for the k8s.version fail path.
 OLD_K8S_VERSION=${WBINSTALL_OLD_K8S_VERSION:-1.28.15}
+# v3.6.12: the newest Traefik whose dependencies the module proxy here serves in full (v3.7's
+# lego DNS providers and go-http-auth fork are refused, and its nested dynamic/ext module is
+# missing from the zip).
+TRAEFIK_VERSION=${WBINSTALL_TRAEFIK_VERSION:-3.6.12}
+TRAEFIK=traefik-$TRAEFIK_VERSION
 
 CACHE=${WBINSTALL_SANDBOX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/wbinstall-sandbox}
 KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_old-${OLD_K8S_VERSION}"
@@ -37,7 +44,7 @@ for arg in "$@"; do
   esac
 done
 
-DEMO=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
+DEMO=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok "$TRAEFIK")
 if [ "$target" = run ]; then need=("${DEMO[@]}"); else need=("${DEMO[@]}" kube-apiserver-old); fi
 
 # Seconds each build took on a cold 2-core machine (Go module and build caches empty), measured
@@ -45,7 +52,7 @@ if [ "$target" = run ]; then need=("${DEMO[@]}"); else need=("${DEMO[@]}" kube-a
 # share most of their packages: the first of them to be built pays K8S_SHARED as well.
 K8S_SHARED=330
 declare -A COST=([kube-apiserver]=30 [kube-controller-manager]=20 [kube-scheduler]=15
-                 [kube-apiserver-old]=365 [etcd]=50 [kwok]=200)
+                 [kube-apiserver-old]=365 [etcd]=50 [kwok]=200 [$TRAEFIK]=500)
 CORES=$(nproc 2>/dev/null || echo 2)
 
 missing=() present=()
@@ -162,6 +169,20 @@ build_kwok() {
   mv "$d/kwok" "$BIN/.kwok.tmp"
 }
 
+build_traefik() {
+  # Traefik's go.mod has replace directives, which `go install …@version` refuses: build it as
+  # the main module, in a writable copy of its module source.
+  local d="$WORK/$TRAEFIK" src
+  if [ ! -f "$d/go.mod" ]; then
+    src=$(cd / && go mod download -json "github.com/traefik/traefik/v3@v$TRAEFIK_VERSION" |
+          sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+    rm -rf "$d.tmp"; cp -r "$src" "$d.tmp"; chmod -R u+w "$d.tmp"; mv "$d.tmp" "$d"
+  fi
+  cd "$d"
+  go build -trimpath -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=v$TRAEFIK_VERSION" \
+    -o "$BIN/.$TRAEFIK.tmp" ./cmd/traefik
+}
+
 build() {  # $1 = binary: builds it as $BIN/.<name>.tmp
   case "$1" in
     kube-apiserver|kube-controller-manager|kube-scheduler)
@@ -170,6 +191,7 @@ build() {  # $1 = binary: builds it as $BIN/.<name>.tmp
     kube-apiserver-old) build_kube_apiserver_old ;;
     etcd) build_etcd ;;
     kwok) build_kwok ;;
+    "$TRAEFIK") build_traefik ;;
   esac
 }
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 import collections
 import functools
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[1] / "build-binaries.sh"
-DEMO_NAMES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kwok")
+# Traefik's binary is named by its version (the cache key is not): the one the script pins.
+TRAEFIK_VERSION = os.environ.get("WBINSTALL_TRAEFIK_VERSION") or re.search(
+    r"TRAEFIK_VERSION=\$\{WBINSTALL_TRAEFIK_VERSION:-([^}]+)\}", BUILD_SCRIPT.read_text()).group(1)
+TRAEFIK = f"traefik-{TRAEFIK_VERSION}"
+DEMO_NAMES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kwok", TRAEFIK)
 NAMES = (*DEMO_NAMES, "kube-apiserver-old")
 TARGETS = {"run": DEMO_NAMES, "test": NAMES}
 
@@ -49,3 +54,8 @@ def ensure_binaries(target: str = "test") -> Path:
     if missing:
         raise BuildFailed(f"missing in {bin_dir}: {', '.join(missing)}")
     return bin_dir
+
+
+def traefik_binary() -> Path:
+    """The Traefik binary (built with the `run` set)."""
+    return ensure_binaries("run") / TRAEFIK

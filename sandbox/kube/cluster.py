@@ -30,7 +30,7 @@ from kubernetes import client
 
 from ..procs import ManagedProcess, free_port
 from . import access, ingress_standin, nodes, operator_standin, storage_standin
-from .binaries import ensure_binaries
+from .binaries import ensure_binaries, traefik_binary
 from .certs import ClusterPKI
 from .client import api_client_from_kubeconfig
 from .health import http_ok, wait_healthy
@@ -334,15 +334,28 @@ class KubeCluster:
         operator_standin.delete_wandb_crd(self.api)
 
     def start_operator_standin(self, namespace: str | None = None, apply_delay: float = 1.0,
-                               apply_crd: bool = False) -> operator_standin.OperatorStandIn:
+                               apply_crd: bool = False, app_backend: tuple[str, int] | None = None,
+                               ) -> operator_standin.OperatorStandIn:
         """Run the operator stand-in (thread) until its stop() or the cluster's. It waits for
         the CRD to appear (an installer creates it, as the operator chart does) unless
-        apply_crd creates the minimal one now."""
+        apply_crd creates the minimal one now. app_backend: (127.x address, port) the app's
+        Service points at (ExternalName), for a request through Traefik to reach."""
         if apply_crd:
             self.apply_wandb_crd()
-        op = operator_standin.OperatorStandIn(self.api, namespace, apply_delay).start()
+        op = operator_standin.OperatorStandIn(self.api, namespace, apply_delay, app_backend).start()
         self.standins.append(op)
         return op
+
+
+    def start_traefik(self, default_cert: tuple[Path, Path] | None = None) -> "SandboxTraefik":
+        """Traefik (sandbox/kube/traefik.py), a real ingress controller for Ingresses of class
+        `traefik`, until its stop() or the cluster's."""
+        from .traefik import SandboxTraefik
+
+        traefik = SandboxTraefik(traefik_binary(), self.admin_kubeconfig, self.workdir / "traefik",
+                                 self.api, default_cert).start()
+        self.standins.append(traefik)
+        return traefik
 
 
 class OldApiServer:

@@ -17,6 +17,10 @@ shared/docs/wandb-operator.md §1.3-§2:
 Values it honours: `<component>.install` (false skips it; `redis.install` too),
 `<component>.resources`, `global.nodeSelector`, `global.tolerations`, `global.host`,
 `global.storageClass`, `ingress.{install,class,annotations,tls}`.
+With `app_backend=(address, port)` (the demo: the stand-in W&B backend, sandbox/wandb_backend.py)
+the app Service is an ExternalName Service to that loopback address, so that a request through
+the sandbox's real ingress (Traefik) reaches something that answers; the address must be in
+127.0.0.0/8, and is written as an IP literal so no resolver can turn it into another.
 Annotation `sandbox.wbinstall/simulate: invalid-config` on the CR makes it set
 `Invalid Config` instead (the real operator's failure phase).
 Not reproduced: Helm release Secrets, the release channel, finalizers, hourly requeue.
@@ -66,6 +70,8 @@ COMPONENTS = (
     Component("redis", "redis-master", "StatefulSet", "bitnamilegacy/redis:7.4", 1, "100m",
               "256Mi", 6379, "redis-master"),
 )
+
+APP_PORT = COMPONENTS[0].port
 
 # ----- the CRD ---------------------------------------------------------------------------
 
@@ -161,7 +167,7 @@ def _labels(cr_name: str, component: str) -> dict:
     return {"app.kubernetes.io/name": component, "app.kubernetes.io/instance": cr_name}
 
 
-def render(cr: dict) -> list[dict]:
+def render(cr: dict, app_backend: tuple[str, int] | None = None) -> list[dict]:
     """The objects the chart would create for this CR (without owner references)."""
     name, ns = cr["metadata"]["name"], cr["metadata"]["namespace"]
     values = _get(cr, "spec", "values", default={}) or {}
@@ -205,20 +211,24 @@ def render(cr: dict) -> list[dict]:
                                              "spec": pvc_spec}]
         objects.append({"apiVersion": "apps/v1", "kind": comp.kind, "metadata": meta,
                         "spec": spec})
+        service_spec = {"selector": selector, "ports": [
+            {"name": "http", "port": comp.port, "targetPort": comp.port}]}
+        if comp.key == "app" and app_backend:
+            service_spec = {"type": "ExternalName", "externalName": app_backend[0],
+                            "ports": [{"name": "http", "port": app_backend[1]}]}
         objects.append({"apiVersion": "v1", "kind": "Service",
                         "metadata": {**copy.deepcopy(meta), "name": f"{name}-{comp.service}"},
-                        "spec": {"selector": selector, "ports": [
-                            {"name": "http", "port": comp.port, "targetPort": comp.port}]}})
+                        "spec": service_spec})
     if _get(values, "ingress", "install", default=True) is not False and \
             _get(values, "app", "install", default=True) is not False:
-        objects.append(_ingress(name, ns, values))
+        objects.append(_ingress(name, ns, values, app_backend[1] if app_backend else APP_PORT))
     return objects
 
 
-def _ingress(name: str, ns: str, values: dict) -> dict:
+def _ingress(name: str, ns: str, values: dict, port: int) -> dict:
     host = urlparse(str(_get(values, "global", "host", default="") or "")).hostname
     rule = {"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
-        "service": {"name": f"{name}-app", "port": {"number": 8080}}}}]}}
+        "service": {"name": f"{name}-app", "port": {"number": port}}}}]}}
     if host:
         rule["host"] = host
     spec: dict = {"rules": [rule]}
@@ -240,12 +250,15 @@ class OperatorStandIn(PollingController):
     name = "wandb-operator-stand-in"
 
     def __init__(self, api: client.ApiClient, namespace: str | None = None,
-                 apply_delay: float = 1.0):
+                 apply_delay: float = 1.0, app_backend: tuple[str, int] | None = None):
         """namespace: watch only there (None = all namespaces). apply_delay: how long the CR
         stays `Loading` before the objects are applied (Helm takes a while too)."""
         super().__init__(api)
         self.namespace = namespace
         self.apply_delay = apply_delay
+        if app_backend and not app_backend[0].startswith("127."):
+            raise ValueError(f"the app backend must be a 127.0.0.0/8 address, not {app_backend[0]}")
+        self.app_backend = app_backend
         self.custom = client.CustomObjectsApi(api)
         self.core = client.CoreV1Api(api)
         self.apps = client.AppsV1Api(api)
@@ -284,7 +297,7 @@ class OperatorStandIn(PollingController):
         time.sleep(self.apply_delay)
         owner = {"apiVersion": f"{GROUP}/{VERSION}", "kind": KIND, "name": meta["name"],
                  "uid": meta["uid"], "controller": True, "blockOwnerDeletion": True}
-        for obj in render(cr):
+        for obj in render(cr, self.app_backend):
             obj["metadata"]["ownerReferences"] = [owner]
             self._apply(obj)
         self._set_phase(cr, PHASE_COMPLETED)
