@@ -5,14 +5,16 @@
     python -m sandbox check     start it and run `wbinstall check` against it
     ... --storage s3|gcs|azure  the bucket on moto's S3 (default), gcp-storage-emulator or Azurite
 
-A real Kubernetes control plane with kwok nodes (three r6i.xlarge), an ingress and a volume
-stand-in, the W&B operator stand-in; a MySQL-8 server tuned as W&B documents; an S3 bucket with
-W&B's CORS rules; a DNS server that points the host at the ingress; an HTTPS listener with a
-certificate from the sandbox's own CA (so tls.certificate warns: a private CA is not
-recommended). Secrets are written to files (mode 0600) and referenced from the answers.
+A real Kubernetes control plane with kwok nodes (three r6i.xlarge), a real ingress controller
+(Traefik, on 127.0.0.1) and a volume stand-in, the W&B operator stand-in, whose app Service
+leads Traefik to a stand-in W&B backend; a MySQL-8 server tuned as W&B documents; an S3 bucket
+with W&B's CORS rules; a DNS server that points the host at the ingress. The host's certificate
+comes from the sandbox's own CA (so tls.certificate warns: a private CA is not recommended): the
+answers' ingress.certFile, which the install puts in W&B's TLS Secret, and Traefik's default
+certificate until then. Secrets are written to files (mode 0600) and referenced from the answers.
 
 No server writes to the terminal: each logs to its own file in <dir>/logs (mysql.log, s3.log,
-dns.log, tls.log, kube.log for the stand-ins, sandbox.log for anything else) and the
+dns.log, wandb.log for the stand-in backend, kube.log for the stand-ins, sandbox.log for anything else) and the
 Kubernetes binaries to <dir>/kube/logs; the terminal is the wizard's.
 """
 
@@ -56,9 +58,10 @@ def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | Non
     from sandbox import mysql_mimic_server as mm
     from sandbox.dns import SandboxDNS
     from sandbox.kube.cluster import ADMIN_CONTEXT, KubeCluster
-    from sandbox.kube.ingress_standin import CLASS_NAME
+    from sandbox.kube.traefik import CLASS_NAME
     from sandbox.license import valid_license
-    from sandbox.tls import SandboxCA, start_tls_listener
+    from sandbox.tls import SandboxCA
+    from sandbox.wandb_backend import WandbBackend
 
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     with contextlib.ExitStack() as stack:
@@ -67,16 +70,20 @@ def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | Non
         shutil.rmtree(kube_dir, ignore_errors=True)
         cluster = KubeCluster(workdir=kube_dir, bin_dir=bin_dir, ingress_address="127.0.0.1").start()
         stack.callback(cluster.stop)
-        cluster.start_operator_standin(namespace=NAMESPACE)
+        app = stack.enter_context(WandbBackend())
+        cluster.start_operator_standin(namespace=NAMESPACE, app_backend=(app.address, app.port))
+        ca = SandboxCA(directory / "ca")
+        pair = ca.issue(HOST)
+        cert_file, key_file = directory / "wandb-tls.crt", directory / "wandb-tls.key"
+        cert_file.write_bytes(b"".join(pair.chain_pem))
+        _secret_file(directory, key_file.name, pair.key_pem.decode().strip())
+        traefik = cluster.start_traefik(default_cert=(cert_file, key_file))
 
         mysql = mm.MimicMySQL(mm.preset("mysql-8.4.8", variables=mm.WANDB_RECOMMENDED)).start()  # what W&B asks today
         stack.callback(mysql.stop)
         store = _bucket(storage, stack, directory)
         dns = stack.enter_context(SandboxDNS())
         dns.set_a(HOST, "127.0.0.1")
-        ca = SandboxCA(directory / "ca")
-        tls = start_tls_listener(ca, "valid", HOST)
-        stack.callback(tls.stop)
 
         answers = {
             "apiVersion": "wbinstall/v1",
@@ -86,12 +93,12 @@ def running(directory: Path, logs: ServerLogs | None = None, bin_dir: Path | Non
             "host": HOST,
             "license": {"file": _secret_file(directory, "license.txt", valid_license())},
             "kubernetes": {"kubeconfig": str(cluster.kubeconfig), "context": ADMIN_CONTEXT, "namespace": NAMESPACE},
-            "ingress": {"class": CLASS_NAME},
+            "ingress": {"class": CLASS_NAME, "certFile": str(cert_file), "keyFile": str(key_file)},
             "mysql": {"host": mysql.host, "port": mysql.port, "database": mm.DEFAULT_DATABASE, "user": mm.DEFAULT_USER,
                       "password": {"file": _secret_file(directory, "mysql-password.txt", mm.DEFAULT_PASSWORD)}},
             "storage": store,
             "checks": {"dns": {"nameservers": [f"{dns.host}:{dns.port}"]},
-                       "tls": {"address": f"{tls.host}:{tls.port}", "caBundle": str(tls.ca_bundle)}},
+                       "tls": {"address": traefik.https_address, "caBundle": str(ca.bundle_path)}},
         }
         path = directory / "answers.yaml"
         path.write_text("# Written by `python -m sandbox`: answers for the local sandbox.\n"

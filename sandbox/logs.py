@@ -29,6 +29,7 @@ SERVER_LOGGERS: dict[str, tuple[str, ...]] = {
     "s3": ("sandbox.s3", "moto", "werkzeug", "botocore", "boto3"),
     "dns": ("sandbox.dns",),
     "tls": ("sandbox.tls",),
+    "wandb": ("sandbox.wandb_backend",),  # the stand-in W&B backend behind Traefik
     "kube": ("sandbox.kube", "kubernetes", "urllib3"),  # the stand-ins and their API client
 }
 # thread name prefix -> the logger an uncaught exception in that thread goes to
@@ -37,6 +38,7 @@ THREAD_LOGGERS: dict[str, str] = {
     "minio-like": "sandbox.s3",
     "dns-": "sandbox.dns",
     "tls-": "sandbox.tls",
+    "wandb-backend": "sandbox.wandb_backend",
     "sandbox-": "sandbox.kube",  # PollingController threads: sandbox-<stand-in name>
 }
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"

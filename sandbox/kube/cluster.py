@@ -353,7 +353,7 @@ class KubeCluster:
         from .traefik import SandboxTraefik
 
         traefik = SandboxTraefik(traefik_binary(), self.admin_kubeconfig, self.workdir / "traefik",
-                                 self.api, default_cert).start()
+                                 self.api, default_cert, log_path=self._log("traefik")).start()
         self.standins.append(traefik)
         return traefik
 

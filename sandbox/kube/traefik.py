@@ -81,11 +81,13 @@ class SandboxTraefik:
     no Ingress's Secret matches the name asked for (Traefik's own self-signed one otherwise)."""
 
     def __init__(self, binary: Path, kubeconfig: Path, workdir: Path, api: client.ApiClient,
-                 default_cert: tuple[Path, Path] | None = None, address: str = LOOPBACK) -> None:
+                 default_cert: tuple[Path, Path] | None = None, address: str = LOOPBACK,
+                 log_path: Path | None = None) -> None:
         if not ipaddress.ip_address(address).is_loopback:
             raise ValueError(f"Traefik listens on loopback only, not {address}")
         self.binary, self.kubeconfig, self.workdir, self.api = binary, kubeconfig, workdir, api
         self.default_cert, self.address = default_cert, address
+        self.log_path = log_path or workdir / "traefik.log"
         self.http_port, self.https_port, self.api_port = free_port(), free_port(), free_port()
         self.process: ManagedProcess | None = None
 
@@ -96,7 +98,7 @@ class SandboxTraefik:
     def _static_config(self, dynamic: Path) -> dict:
         return {
             "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
-            "log": {"level": "INFO"},
+            "log": {"level": "INFO", "noColor": True},
             "entryPoints": {
                 "web": {"address": f"{self.address}:{self.http_port}"},
                 "websecure": {"address": f"{self.address}:{self.https_port}", "http": {"tls": {}}},
@@ -133,7 +135,7 @@ class SandboxTraefik:
         # No secret on the command line: the kubeconfig (a client key) is named by $KUBECONFIG.
         self.process = ManagedProcess("traefik", [self.binary, f"--configFile={static}"],
                                       env={"KUBECONFIG": str(self.kubeconfig)},
-                                      cwd=self.workdir, log_path=self.workdir / "traefik.log")
+                                      cwd=self.workdir, log_path=self.log_path)
         self.process.start(ready=self._pinged, timeout=timeout)
         return self
 

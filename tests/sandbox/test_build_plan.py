@@ -19,7 +19,8 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[2] / "sandbox" / "build-binaries.sh"
 # The cache key of the pinned versions: changing it would make every machine rebuild (~17 min).
 KEY = "k8s-1.35.4_etcd-3.6.14_kwok-0.8.0_old-1.28.15"
-DEMO = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kwok"]
+TRAEFIK = "traefik-3.6.12"  # named by its version: a new one is built beside the rest, which stay
+DEMO = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kwok", TRAEFIK]
 ALL = DEMO + ["kube-apiserver-old"]
 
 FAKE_GO = r"""#!/bin/sh
@@ -31,7 +32,11 @@ for a in "$@"; do [ "$prev" = "-o" ] && out=$a; prev=$a; last=$a; done
 case "$1" in
   build) printf '#!/bin/sh\n' > "$out"; chmod +x "$out" ;;
   install) name=$(basename "$last" | cut -d@ -f1); printf '#!/bin/sh\n' > "$GOBIN/$name"; chmod +x "$GOBIN/$name" ;;
-  mod) [ "$2" = init ] && echo "module $3" > go.mod ;;
+  mod) [ "$2" = init ] && echo "module $3" > go.mod
+       if [ "$2" = download ]; then  # a module's source, as `go mod download -json` names it
+         d="$HOME/fake-mod/src"; mkdir -p "$d"; echo "module fake" > "$d/go.mod"
+         printf '{\n\t"Path": "fake",\n\t"Dir": "%s",\n\t"Sum": "h1:x"\n}\n' "$d"
+       fi ;;
 esac
 exit 0
 """
@@ -60,7 +65,7 @@ def script(cache: Path, *args: str, go: Path | None = None, env: dict | None = N
     tools = cache.parent / "tools"
     tools.mkdir(exist_ok=True)
     for tool in ("bash", "nproc", "date", "mkdir", "flock", "sleep", "tail", "sed", "du", "mv", "rm", "cut",
-                 "basename", "chmod", "cat", "printf", "kill"):
+                 "basename", "chmod", "cat", "printf", "kill", "cp"):
         found = shutil.which(tool)
         if found and not (tools / tool).exists():
             (tools / tool).symlink_to(found)
@@ -77,7 +82,7 @@ def plan(cache: Path, *args: str) -> dict[str, str]:
     return dict(line.split(": ", 1) if ": " in line else (line.rstrip(":"), "") for line in result.stdout.splitlines())
 
 
-def test_run_builds_the_demo_binaries_and_test_all_six_on_an_empty_cache(cache):
+def test_run_builds_the_demo_binaries_and_test_all_seven_on_an_empty_cache(cache):
     run, test = plan(cache, "run"), plan(cache, "test")
     assert run["build"].split() == DEMO and "kube-apiserver-old" not in run["build"]
     assert test["build"].split() == ALL
@@ -102,9 +107,9 @@ def test_with_the_demo_binaries_present_run_builds_nothing_and_test_only_the_old
 
 def test_only_what_is_missing_is_built(cache):
     place(cache, "kube-apiserver", "kube-scheduler", "etcd", "kube-apiserver-old")
-    assert plan(cache, "run")["build"].split() == ["kube-controller-manager", "kwok"]
+    assert plan(cache, "run")["build"].split() == ["kube-controller-manager", "kwok", TRAEFIK]
     (bin_dir(cache) / "etcd").chmod(0o644)  # not executable: as good as missing
-    assert plan(cache, "test")["build"].split() == ["kube-controller-manager", "etcd", "kwok"]
+    assert plan(cache, "test")["build"].split() == ["kube-controller-manager", "etcd", "kwok", TRAEFIK]
 
 
 def test_the_plan_needs_no_go_and_says_so(cache):
@@ -135,14 +140,17 @@ def test_a_build_says_what_it_builds_reports_each_binary_and_keeps_go_output_in_
     assert result.stdout.splitlines()[-1] == str(bin_dir(cache))
     err = result.stderr.splitlines()
     log = cache / KEY / "build.log"
-    assert err[0].startswith("build-binaries: building 2 of 5 binaries for `run` (etcd kwok): about ")
+    assert err[0].startswith(f"build-binaries: building 3 of 6 binaries for `run` (etcd kwok {TRAEFIK}): about ")
     assert "on this machine's" in err[0]
     assert err[1] == f"build-binaries: the Go tool's output goes to {log}"
-    assert any(line.startswith("build-binaries: [1/2] etcd: done in ") and "1 to go (kwok)" in line for line in err)
-    assert any(line.startswith("build-binaries: [2/2] kwok: done in ") and "0 to go" in line for line in err)
+    assert any(line.startswith("build-binaries: [1/3] etcd: done in ") and f"2 to go (kwok {TRAEFIK})" in line
+               for line in err)
+    assert any(line.startswith("build-binaries: [2/3] kwok: done in ") and "1 to go" in line for line in err)
+    assert any(line.startswith(f"build-binaries: [3/3] {TRAEFIK}: done in ") and "0 to go" in line for line in err)
     assert not any("fake go:" in line for line in err)  # the Go tool's chatter is in the log only
     text = log.read_text()
     assert "fake go: get -tool go.etcd.io/etcd/server/v3@v3.6.14" in text and "fake go: install" in text
+    assert f"-X github.com/traefik/traefik/v3/pkg/version.Version=v3.6.12 -o {bin_dir(cache)}/.{TRAEFIK}.tmp ./cmd/traefik" in text
     assert all(os.access(bin_dir(cache) / b, os.X_OK) for b in DEMO)
     assert not (bin_dir(cache) / "kube-apiserver-old").exists()
 
@@ -150,11 +158,11 @@ def test_a_build_says_what_it_builds_reports_each_binary_and_keeps_go_output_in_
 def test_a_failed_build_shows_the_log_tail_and_leaves_no_binary(cache):
     result = script(cache, "run", go=Path("fake"), env={"FAKE_GO_FAIL": "sigs.k8s.io/kwok"})
     assert result.returncode == 1
-    assert "build-binaries: [5/5] kwok: FAILED after " in result.stderr
+    assert "build-binaries: [5/6] kwok: FAILED after " in result.stderr
     assert "    fake go: compile error in sigs.k8s.io/kwok" in result.stderr  # the log's tail, indented
     assert not (bin_dir(cache) / "kwok").exists() and not (bin_dir(cache) / ".kwok.tmp").exists()
-    # What was built before the failure stays: the next run builds only kwok.
-    assert plan(cache, "run")["build"] == "kwok"
+    # What was built before the failure stays: the next run builds only kwok and what came after it.
+    assert plan(cache, "run")["build"] == f"kwok {TRAEFIK}"
 
 
 def _ensure(cache: Path, target: str) -> subprocess.CompletedProcess:
