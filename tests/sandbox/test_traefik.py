@@ -1,6 +1,8 @@
 """Traefik, the sandbox's real ingress controller, with the stand-in W&B backend behind it:
 loopback only (its entry points, every server it can route to, no phoning home), and
-`wbinstall verify` through it: pass, a body-size limit (413) and the wrong certificate served."""
+`wbinstall verify` through it: pass, a body-size limit (413) and the wrong certificate served;
+and, beside it on the same lab, verify.dns (the record vs Traefik's address) and verify.bucket
+(CORS refused) against the real DNS and S3 servers."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import pytest
 import yaml
 from kubernetes import client
 
+from sandbox import s3 as sandbox_s3
+from sandbox.dns import SandboxDNS
 from sandbox.kube import operator_standin as op
 from sandbox.kube import traefik as tk
 from sandbox.kube.cluster import KubeCluster
@@ -38,7 +42,11 @@ def lab(tmp_path_factory, sandbox_kube_binaries):
     cert, key = work / "tls.crt", work / "tls.key"
     cert.write_bytes(b"".join(pair.chain_pem))
     key.write_bytes(pair.key_pem)
-    with KubeCluster(bin_dir=sandbox_kube_binaries) as cluster, WandbBackend() as app:
+    with KubeCluster(bin_dir=sandbox_kube_binaries) as cluster, WandbBackend() as app, SandboxDNS() as dns, \
+            sandbox_s3.SandboxS3() as s3:
+        dns.set_a(HOST, "127.0.0.1")       # Traefik's published address
+        s3.create_bucket("wandb-cors", cors_rules=sandbox_s3.wandb_cors_rules(f"https://{HOST}"))
+        s3.create_bucket("wandb-no-cors")
         traefik = cluster.start_traefik(default_cert=(cert, key))
         cluster.apply_wandb_crd()
         cluster.start_operator_standin(namespace=NS, apply_delay=0, app_backend=(app.address, app.port))
@@ -53,7 +61,8 @@ def lab(tmp_path_factory, sandbox_kube_binaries):
         assert wait_until(lambda: net.read_namespaced_ingress("wandb", NS).status.load_balancer.ingress, 30), \
             traefik.process.log_tail()
         assert wait_until(traefik.server_urls, 30), traefik.process.log_tail()   # its routing table too
-        yield {"cluster": cluster, "traefik": traefik, "app": app, "ca": ca, "pair": pair, "work": work}
+        yield {"cluster": cluster, "traefik": traefik, "app": app, "ca": ca, "pair": pair, "work": work,
+               "dns": dns, "s3": s3}
 
 
 def tls_secret(name, pair) -> client.V1Secret:
@@ -62,7 +71,7 @@ def tls_secret(name, pair) -> client.V1Secret:
         "tls.key": base64.b64encode(pair.key_pem).decode()})
 
 
-def verify(lab, *only: str) -> tuple[int, dict]:
+def verify(lab, *only: str, bucket: str = "wandb-cors") -> tuple[int, dict]:
     """`wbinstall verify --output json` as a user runs it, through Traefik."""
     answers = lab["work"] / "answers.yaml"
     answers.write_text(textwrap.dedent(f"""\
@@ -75,12 +84,16 @@ def verify(lab, *only: str) -> tuple[int, dict]:
         kubernetes: {{kubeconfig: {lab['cluster'].admin_kubeconfig}, namespace: {NS}}}
         ingress: {{class: {tk.CLASS_NAME}, tlsSecret: {SECRET}}}
         mysql: {{host: 127.0.0.1, password: {{env: WB_TEST_MYSQL_PASSWORD}}}}
-        storage: {{provider: s3, bucket: wandb-bucket, region: us-east-1}}
+        storage: {{provider: s3-compatible, bucket: {bucket}, region: {sandbox_s3.REGION},
+                   endpoint: "{lab['s3'].endpoint_url}", accessKey: {{env: WB_S3_ACCESS}},
+                   secretKey: {{env: WB_S3_SECRET}}}}
         checks:
+          dns: {{nameservers: ["{lab['dns'].host}:{lab['dns'].port}"]}}
           tls: {{address: "{lab['traefik'].https_address}", caBundle: {lab['ca'].bundle_path}}}
         """))
     args = ["--only", *only] if only else []
     env = {"WB_TEST_LICENSE": "test-license-0001", "WB_TEST_MYSQL_PASSWORD": "test-mysql-password", "NO_COLOR": "1",
+           "WB_S3_ACCESS": sandbox_s3.ACCESS_KEY, "WB_S3_SECRET": sandbox_s3.SECRET_KEY,
            "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-m", "wbinstall", "verify", "--answers", str(answers), "--output", "json",
                            *args], capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
@@ -152,3 +165,25 @@ def test_the_wrong_certificate_served_fails_verify_tls(lab):
         assert code == 1 and "not the certificate in Secret wandb/wandb-tls" in tls["summary"], tls
     finally:
         core.replace_namespaced_secret(SECRET, NS, tls_secret(SECRET, lab["pair"]))
+
+
+def test_verify_dns_passes_on_traefiks_address_and_fails_when_the_record_points_elsewhere(lab):
+    code, results = verify(lab, "verify.dns")
+    assert code == 0 and results["verify.dns"]["status"] == "pass", results
+    assert "127.0.0.1" in results["verify.dns"]["summary"]
+    lab["dns"].set_a(HOST, "127.0.0.9")
+    try:
+        code, results = verify(lab, "verify.dns")
+        dns = results["verify.dns"]
+        assert code == 1 and dns["status"] == "fail" and "127.0.0.9" in dns["summary"], dns
+        assert "127.0.0.1" in dns["remedy"]        # the record to make: Traefik's address
+    finally:
+        lab["dns"].set_a(HOST, "127.0.0.1")
+
+
+def test_verify_bucket_passes_with_wandbs_cors_rules_and_fails_without_them(lab):
+    code, results = verify(lab, "verify.bucket")
+    assert code == 0 and results["verify.bucket"]["status"] == "pass", results
+    code, results = verify(lab, "verify.bucket", bucket="wandb-no-cors")
+    bucket = results["verify.bucket"]
+    assert code == 1 and bucket["status"] == "fail" and "CORS" in bucket["summary"] + bucket["remedy"], bucket
