@@ -14,8 +14,9 @@ answers' ingress.certFile, which the install puts in W&B's TLS Secret, and Traef
 certificate until then. Secrets are written to files (mode 0600) and referenced from the answers.
 
 No server writes to the terminal: each logs to its own file in <dir>/logs (mysql.log, s3.log,
-dns.log, wandb.log for the stand-in backend, kube.log for the stand-ins, sandbox.log for anything else) and the
-Kubernetes binaries to <dir>/kube/logs; the terminal is the wizard's.
+dns.log, wandb.log for the stand-in backend, kube.log for the stand-ins, sandbox.log for
+anything else) and the Kubernetes binaries and Traefik to <dir>/kube/logs; the terminal is the
+wizard's.
 """
 
 from __future__ import annotations

@@ -54,8 +54,3 @@ def ensure_binaries(target: str = "test") -> Path:
     if missing:
         raise BuildFailed(f"missing in {bin_dir}: {', '.join(missing)}")
     return bin_dir
-
-
-def traefik_binary() -> Path:
-    """The Traefik binary (built with the `run` set)."""
-    return ensure_binaries("run") / TRAEFIK

@@ -30,7 +30,7 @@ from kubernetes import client
 
 from ..procs import ManagedProcess, free_port
 from . import access, ingress_standin, nodes, operator_standin, storage_standin
-from .binaries import ensure_binaries, traefik_binary
+from .binaries import TRAEFIK, ensure_binaries
 from .certs import ClusterPKI
 from .client import api_client_from_kubeconfig
 from .health import http_ok, wait_healthy
@@ -346,13 +346,12 @@ class KubeCluster:
         self.standins.append(op)
         return op
 
-
     def start_traefik(self, default_cert: tuple[Path, Path] | None = None) -> "SandboxTraefik":
         """Traefik (sandbox/kube/traefik.py), a real ingress controller for Ingresses of class
         `traefik`, until its stop() or the cluster's."""
         from .traefik import SandboxTraefik
 
-        traefik = SandboxTraefik(traefik_binary(), self.admin_kubeconfig, self.workdir / "traefik",
+        traefik = SandboxTraefik(self.bin_dir / TRAEFIK, self.admin_kubeconfig, self.workdir / "traefik",
                                  self.api, default_cert, log_path=self._log("traefik")).start()
         self.standins.append(traefik)
         return traefik
