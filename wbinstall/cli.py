@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("check", "run the live checks against the systems named in the answers")
     p.add_argument("--answers", metavar="FILE", required=True)
-    p.add_argument("--only", metavar="ID", nargs="+", help="run only these checks (ids as in checks.skip)")
+    p.add_argument("--only", metavar="ID", nargs="+", action="extend", help="run only these checks (ids as in checks.skip)")
     p.add_argument("--output", choices=("text", "json", "junit"), default="text")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="time each probe may take (default: checks.timeout, 10)")
     _override_flag(p, argparse.SUPPRESS)
@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     p = command("verify", "after the install: check W&B as its users reach it (DNS, the ingress's TLS, the app, "
                           "a 10 MB upload, the bucket from a browser, the operator's status)")
     p.add_argument("--answers", metavar="FILE", required=True)
-    p.add_argument("--only", metavar="ID", nargs="+", help="run only these verify.* checks")
+    p.add_argument("--only", metavar="ID", nargs="+", action="extend", help="run only these verify.* checks")
     p.add_argument("--output", choices=("text", "json", "junit"), default="text")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="time each probe may take (default: checks.timeout, "
                                                                     "or the probe's own when longer)")

@@ -110,6 +110,17 @@ def test_check_refuses_an_unknown_check_id(write_answers):
     assert r.returncode == 2 and "unknown check id k8s.verison" in r.stderr
 
 
+
+def test_check_only_given_twice_keeps_both_lists():
+    """`--only a --only b` runs a and b (it used to keep only the last list)."""
+    from wbinstall.cli import _parser
+
+    args = _parser().parse_args(["check", "--answers", "a.yaml", "--only", "k8s.version", "--only", "mysql.version",
+                                 "mysql.settings"])
+    assert args.only == ["k8s.version", "mysql.version", "mysql.settings"]
+    verify = _parser().parse_args(["verify", "--answers", "a.yaml", "--only", "verify.dns", "--only", "verify.tls"])
+    assert verify.only == ["verify.dns", "verify.tls"]
+
 def _closed_kubeconfig(path):
     """A kubeconfig whose API server port has nothing listening."""
     import socket
