@@ -9,13 +9,17 @@ stdout and stderr, every file in the state directory (log, progress), every Kube
 the install left that is not a Secret (namespaced and cluster-scoped), the plugin's argv and
 environment, and wbinstall's own /proc/<pid>/cmdline and environ while it installs (its
 environ only for the secret given as a file: one given as {env: ...} is there by the user's
-choice). The wizard's masked fields are tested in tests/wizard/test_secrets.py.
+choice), and the sandbox's own logs: every record its servers logged during the test (MySQL,
+S3 with its request lines, the stand-ins) and the Kubernetes binaries' log files. The wizard's
+masked fields, typed in a real terminal: tests/reliability/test_secrets_wizard_terminal.py.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -108,7 +112,11 @@ def wbinstall(*args: str, state: Path, timeout: float = 180) -> subprocess.Compl
 
 
 def test_no_canary_secret_reaches_any_output_object_or_process(sandbox_kube, sandbox_kube_namespace, sandbox_mysql,
-                                                               sandbox_s3, tmp_path):
+                                                               sandbox_s3, tmp_path, caplog):
+    caplog.set_level(logging.INFO)  # the sandbox's servers and stand-ins; their own detail too:
+    for name in ("sandbox", "mysql_mimic", "moto"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    caplog.set_level(logging.INFO, logger="werkzeug")  # the S3 server's request lines (quiet otherwise)
     mysql = sandbox_mysql("mysql-8.0.36")  # its user's password is not the canary: the login is refused
     answers, record = setup(tmp_path, sandbox_kube, sandbox_kube_namespace, mysql, sandbox_s3)
     state = tmp_path / "state"
@@ -162,6 +170,8 @@ def test_no_canary_secret_reaches_any_output_object_or_process(sandbox_kube, san
         places[f"exec plugin run {i}: argv"] = json.dumps(run["argv"])
         places[f"exec plugin run {i}: environ"] = json.dumps(run["environ"])
 
+    places.update(server_logs(caplog.records, sandbox_kube.workdir / "logs", CANARY["access"]))
+
     leaks = [(where, name) for where, text in places.items() for name, value in CANARY.items() if value in text]
     # wbinstall's own environment: the file-given password must never be put there.
     if CANARY["mysql"].encode() in environ:
@@ -170,7 +180,26 @@ def test_no_canary_secret_reaches_any_output_object_or_process(sandbox_kube, san
     print(f"\nsecrets sweep: {searched} places searched, {len(leaks)} leaks")
     assert leaks == [], leaks
     assert len(places) >= 30  # the sweep looked at the namespace's objects, not at nothing
+    assert "sandbox log: werkzeug" in places and "sandbox log file: kube-apiserver.log" in places
 
 
 def _both(done: subprocess.CompletedProcess) -> str:
     return done.stdout + done.stderr
+
+
+def server_logs(records: list[logging.LogRecord], kube_logs: Path, access_key: str) -> dict[str, str]:
+    """The sandbox's logs as places to search: the records its in-process servers logged, by
+    logger, and the Kubernetes binaries' files. An access key ID travels in every signed S3
+    request (SigV4's X-Amz-Credential, in a presigned URL's query): the S3 server's request log
+    may show it there, as any S3 access log does, and nowhere else."""
+    by_logger: dict[str, list[str]] = {}
+    for record in records:
+        text = record.getMessage() + (logging.Formatter().formatException(record.exc_info) if record.exc_info else "")
+        by_logger.setdefault(record.name, []).append(text)
+    places = {f"sandbox log: {name}": "\n".join(lines) for name, lines in by_logger.items()}
+    if "sandbox log: werkzeug" in places:
+        places["sandbox log: werkzeug"] = re.sub(rf"X-Amz-Credential={access_key}(%2F|/)", "X-Amz-Credential=",
+                                                 places["sandbox log: werkzeug"])
+    for file in sorted(kube_logs.glob("*.log")):
+        places[f"sandbox log file: {file.name}"] = file.read_text(errors="replace")
+    return places
