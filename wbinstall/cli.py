@@ -294,15 +294,8 @@ def _wizard(path: str | None, overrides: tuple[str, ...] = ()) -> int:
 
 
 def _internal_error() -> int:
-    detail = traceback.format_exc()
-    try:
-        from wbinstall.paths import log_file
+    from wbinstall.paths import append_to_log
 
-        log = log_file()
-        with log.open("a", encoding="utf-8") as f:
-            f.write(detail)
-        where = f"details in {log}"
-    except OSError:
-        where = "no log file could be written"
+    where = append_to_log(traceback.format_exc())
     print(f"wbinstall: internal error ({sys.exc_info()[1].__class__.__name__}); {where}. Please report it.", file=sys.stderr)
     return exitcodes.INTERNAL_ERROR

@@ -16,3 +16,15 @@ def state_dir() -> Path:
 
 def log_file() -> Path:
     return state_dir() / "wbinstall.log"
+
+
+def append_to_log(detail: str) -> str:
+    """Append `detail` (a traceback, secrets already taken out) to the log file; says where it
+    went, for the one line the user sees."""
+    try:
+        log = log_file()
+        with log.open("a", encoding="utf-8") as f:
+            f.write(detail if detail.endswith("\n") else detail + "\n")
+        return f"details in {log}"
+    except OSError:
+        return "no log file could be written"

@@ -140,6 +140,30 @@ def test_a_secret_echoed_by_a_judge_is_scrubbed(fake_area):
     assert "s3cr3t-pw" not in result.summary and "<redacted>" in result.summary
 
 
+
+@pytest.mark.parametrize("broken", ["probe", "judge"])
+def test_a_crash_is_reported_with_its_traceback_in_the_log_file(fake_area, monkeypatch, tmp_path, broken):
+    """"The check itself failed" names the log file, which has the traceback (secrets taken out)."""
+    monkeypatch.setenv("WBINSTALL_STATE_DIR", str(tmp_path))
+
+    def crash(*_):
+        raise KeyError("no such field (password s3cr3t-pw)")
+
+    if broken == "probe":
+        probes = {**engine.PROBES, "quick": Probe("quick", crash)}
+        monkeypatch.setattr(registry, "PROBES", probes)
+        monkeypatch.setattr(engine, "PROBES", probes)
+    else:
+        monkeypatch.setattr(engine, "CHECKS", {**engine.CHECKS, "t.connect": Check("t.connect", ("quick",), crash)})
+    result = run(only=["t.connect"])["t.connect"]
+    assert result.status == "fail" and result.summary == "the check itself failed: please report this"
+    log = tmp_path / "wbinstall.log"
+    assert f"details in {log}" in result.evidence
+    logged = log.read_text()
+    assert "Traceback" in logged and "in crash" in logged and "no such field" in logged
+    assert ("probe quick crashed" if broken == "probe" else "judge of t.connect crashed") in logged
+    assert "s3cr3t-pw" not in logged and "s3cr3t-pw" not in " ".join(result.evidence)
+
 def test_reports_list_every_result(fake_area):
     results = list(run(only=["t.connect", "t.version"]).values())
     text = report.text(results)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,6 +31,7 @@ class ProbeTimedOut:
 @dataclass(frozen=True)
 class ProbeCrashed:
     error: str
+    logged: str  # where its traceback went ("details in <log file>")
 
 
 def run(
@@ -67,7 +69,7 @@ def run(
     results: dict[str, Result] = {}
     overridden = set(answers.checks.strict_overrides)
     for check_id in needed:
-        result = _judge(CHECKS[check_id], facts, inputs, user_skips, results)
+        result = _judge(CHECKS[check_id], facts, inputs, user_skips, results, secrets)
         if result.status == "fail" and CHECKS[check_id].strict and check_id in overridden:
             result = _let_past(result)
         result = _scrub(result, secrets)
@@ -116,7 +118,7 @@ def _gather(names: list[str], answers: Answers, secrets: Secrets, base_dir: Path
         try:
             facts[name] = PROBES[name].gather(ctx)
         except Exception as exc:  # noqa: BLE001 - a probe bug must not take the run down
-            facts[name] = ProbeCrashed(f"{type(exc).__name__}: {exc}")
+            facts[name] = ProbeCrashed(f"{type(exc).__name__}: {exc}", _log_crash(f"probe {name}", secrets))
         finally:
             done[name].set()
 
@@ -138,7 +140,7 @@ def _let_past(result: Result) -> Result:
 
 
 def _judge(check: Check, facts: dict[str, Any], inputs: CheckInputs, user_skips: dict[str, str],
-           results: dict[str, Result]) -> Result:
+           results: dict[str, Result], secrets: Secrets) -> Result:
     if check.id in user_skips:
         return skipped(check.id, f"skipped: {user_skips[check.id]}", "skipped by checks.skip in the answers")
     for dep in check.after:
@@ -151,25 +153,37 @@ def _judge(check: Check, facts: dict[str, Any], inputs: CheckInputs, user_skips:
                           remedy="Check that this machine can reach the service (firewall, VPN, address), "
                                  f"or allow more time with {inputs.more_time}.")
         if isinstance(seen, ProbeCrashed):
-            return failed(check.id, "the check itself failed: please report this", seen.error)
+            return failed(check.id, "the check itself failed: please report this", f"probe {name}: {seen.error}",
+                          seen.logged)
     try:
         return check.judge({n: facts[n] for n in check.probes}, inputs)
     except Exception as exc:  # noqa: BLE001 - a judge bug must not hide the other results
-        return failed(check.id, "the check itself failed: please report this", f"{type(exc).__name__}: {exc}")
+        return failed(check.id, "the check itself failed: please report this", f"{type(exc).__name__}: {exc}",
+                      _log_crash(f"judge of {check.id}", secrets))
+
+
+def _log_crash(what: str, secrets: Secrets) -> str:
+    """The traceback being handled, secrets taken out, into the log file, so that a report of
+    "the check itself failed" can say where it broke."""
+    from wbinstall.paths import append_to_log
+
+    return append_to_log(_without_secrets(f"wbinstall: {what} crashed\n{traceback.format_exc()}", secrets))
 
 
 def _scrub(result: Result, secrets: Secrets) -> Result:
     """Defence in depth: no secret value survives into a result, whatever a server echoed."""
-    values = [v for v in secrets.values() if len(v) >= 4]
-    if not values:
+    if not any(len(v) >= 4 for v in secrets.values()):
         return result
 
     def clean(text: str | None) -> str | None:
-        if text is None:
-            return None
-        for v in values:
-            text = text.replace(v, "<redacted>")
-        return text
+        return None if text is None else _without_secrets(text, secrets)
 
     return Result(result.id, result.status, clean(result.summary) or "", tuple(clean(e) or "" for e in result.evidence),
                   clean(result.remedy), result.data)
+
+
+def _without_secrets(text: str, secrets: Secrets) -> str:
+    for value in secrets.values():
+        if len(value) >= 4:
+            text = text.replace(value, "<redacted>")
+    return text
