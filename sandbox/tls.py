@@ -269,18 +269,14 @@ def server_context(pair: CertPair, workdir: str | Path) -> ssl.SSLContext:
     return ctx
 
 
-class _HTTPSServer(ThreadingHTTPServer):
-    # The TLS handshake runs in the per-connection thread, so a stalled client cannot block accept().
-    # Worker threads are not daemons: server_close() joins them, and the handler timeout bounds that.
-    daemon_threads = False
-
-    def __init__(self, ssl_context: ssl.SSLContext, body: bytes) -> None:
-        self.ssl_context = ssl_context
-        self.body = body
-        super().__init__((LOOPBACK, 0), _Handler)
+class TLSOnAccept:
+    """For a socketserver: the TLS handshake in the per-connection thread (a stalled client
+    cannot block accept()), a client that refuses the certificate simply gone."""
+    ssl_context: ssl.SSLContext
+    accept_timeout: float = 5
 
     def finish_request(self, request, client_address) -> None:
-        request.settimeout(5)
+        request.settimeout(self.accept_timeout)
         try:
             tls = self.ssl_context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):
@@ -291,6 +287,17 @@ class _HTTPSServer(ThreadingHTTPServer):
             pass
         finally:
             tls.close()
+
+
+class _HTTPSServer(TLSOnAccept, ThreadingHTTPServer):
+    # The TLS handshake runs in the per-connection thread, so a stalled client cannot block accept().
+    # Worker threads are not daemons: server_close() joins them, and the handler timeout bounds that.
+    daemon_threads = False
+
+    def __init__(self, ssl_context: ssl.SSLContext, body: bytes) -> None:
+        self.ssl_context = ssl_context
+        self.body = body
+        super().__init__((LOOPBACK, 0), _Handler)
 
 
 class _Handler(BaseHTTPRequestHandler):

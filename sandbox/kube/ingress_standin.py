@@ -41,8 +41,16 @@ def ensure_ingress_class(api: client.ApiClient, name: str = CLASS_NAME,
 
 
 def ensure_controller_service(api: client.ApiClient, address: str = "127.0.0.1") -> None:
-    """The controller's Service of type LoadBalancer, its status set to `address` (no cloud
-    controller runs here to do it)."""
+    """The stand-in controller's Service of type LoadBalancer, its status set to `address`."""
+    ensure_load_balancer_service(
+        api, SERVICE_NAME, {"app.kubernetes.io/name": APP_LABEL, "app.kubernetes.io/component": "controller"},
+        {"http": 80, "https": 443}, address)
+
+
+def ensure_load_balancer_service(api: client.ApiClient, name: str, labels: dict[str, str],
+                                 ports: dict[str, int], address: str) -> None:
+    """A controller's Service of type LoadBalancer in SERVICE_NAMESPACE, without a selector (so no
+    endpoints), its status set to `address` (no cloud controller runs here to do it)."""
     core = client.CoreV1Api(api)
     try:
         core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=SERVICE_NAMESPACE)))
@@ -50,17 +58,15 @@ def ensure_controller_service(api: client.ApiClient, address: str = "127.0.0.1")
         if e.status != 409:
             raise
     body = client.V1Service(
-        metadata=client.V1ObjectMeta(name=SERVICE_NAME, labels={"app.kubernetes.io/name": APP_LABEL,
-                                                                "app.kubernetes.io/component": "controller"}),
+        metadata=client.V1ObjectMeta(name=name, labels=labels),
         spec=client.V1ServiceSpec(type="LoadBalancer", allocate_load_balancer_node_ports=False, ports=[
-            client.V1ServicePort(name="http", port=80, target_port=80),
-            client.V1ServicePort(name="https", port=443, target_port=443)]))
+            client.V1ServicePort(name=port_name, port=port, target_port=port) for port_name, port in ports.items()]))
     try:
         core.create_namespaced_service(SERVICE_NAMESPACE, body)
     except ApiException as e:
         if e.status != 409:
             raise
-    core.patch_namespaced_service_status(SERVICE_NAME, SERVICE_NAMESPACE,
+    core.patch_namespaced_service_status(name, SERVICE_NAMESPACE,
                                          {"status": {"loadBalancer": {"ingress": [{"ip": address}]}}})
 
 

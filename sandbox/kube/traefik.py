@@ -30,11 +30,12 @@ import yaml
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
+from sandbox.kube.ingress_standin import SERVICE_NAMESPACE, ensure_load_balancer_service
 from sandbox.procs import LOOPBACK, ManagedProcess, free_port
 
 CLASS_NAME = "traefik"
 CONTROLLER_NAME = "traefik.io/ingress-controller"
-SERVICE_NAMESPACE, SERVICE_NAME = "sandbox-ingress", "traefik"
+SERVICE_NAME = "traefik"  # in ingress_standin.SERVICE_NAMESPACE
 BODY_LIMIT_MIDDLEWARE = "limit-body@file"
 BODY_LIMIT_BYTES = 1_000_000
 MIDDLEWARES_ANNOTATION = "traefik.ingress.kubernetes.io/router.middlewares"
@@ -54,26 +55,10 @@ def ensure_ingress_class(api: client.ApiClient) -> None:
 
 
 def ensure_service(api: client.ApiClient, address: str = LOOPBACK) -> None:
-    """Traefik's LoadBalancer Service, no selector (no endpoints), its status set to `address`
-    as a load balancer in front of it would publish."""
-    core = client.CoreV1Api(api)
-    try:
-        core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=SERVICE_NAMESPACE)))
-    except ApiException as e:
-        if e.status != 409:
-            raise
-    body = client.V1Service(
-        metadata=client.V1ObjectMeta(name=SERVICE_NAME, labels={"app.kubernetes.io/name": "traefik"}),
-        spec=client.V1ServiceSpec(type="LoadBalancer", allocate_load_balancer_node_ports=False, ports=[
-            client.V1ServicePort(name="web", port=80, target_port=80),
-            client.V1ServicePort(name="websecure", port=443, target_port=443)]))
-    try:
-        core.create_namespaced_service(SERVICE_NAMESPACE, body)
-    except ApiException as e:
-        if e.status != 409:
-            raise
-    core.patch_namespaced_service_status(SERVICE_NAME, SERVICE_NAMESPACE,
-                                         {"status": {"loadBalancer": {"ingress": [{"ip": address}]}}})
+    """Traefik's LoadBalancer Service (its Helm chart's names), no endpoints, at `address` as a
+    load balancer in front of it would publish."""
+    ensure_load_balancer_service(api, SERVICE_NAME, {"app.kubernetes.io/name": "traefik"},
+                                 {"web": 80, "websecure": 443}, address)
 
 
 class SandboxTraefik:

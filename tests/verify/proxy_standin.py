@@ -15,28 +15,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from sandbox.procs import ServedInThread
-from sandbox.tls import CertPair, server_context
+from sandbox.tls import CertPair, TLSOnAccept, server_context
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(TLSOnAccept, ThreadingHTTPServer):
     daemon_threads = True
+    accept_timeout = 10
 
     def __init__(self, context: ssl.SSLContext, proxy: "ProxyStandIn") -> None:
-        self.context, self.proxy = context, proxy
+        self.ssl_context, self.proxy = context, proxy
         super().__init__(("127.0.0.1", 0), _Handler)
-
-    def finish_request(self, request, client_address) -> None:
-        request.settimeout(10)
-        try:
-            tls = self.context.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        try:
-            self.RequestHandlerClass(tls, client_address, self)
-        except OSError:
-            pass
-        finally:
-            tls.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
