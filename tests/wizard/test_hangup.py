@@ -19,6 +19,7 @@ from tests.apply.support import answers_file, cleanup_cluster_scoped, kube_for  
 from tests.wizard.support import ANSWERS
 from tests.wizard.terminal import Terminal
 from wbinstall import exitcodes
+from wbinstall.screens import flow
 from wbinstall.apply.lock import LEASE_NAME
 from wbinstall.kube import collection_path
 from wbinstall.rollout.follow import CR_GROUP_VERSION
@@ -63,6 +64,29 @@ def test_a_hang_up_saves_the_step_the_user_was_on_and_the_next_start_offers_it(t
     with Terminal([sys.executable, "-m", "wbinstall"], env=env_for(state_dir), cwd=str(REPO)) as again:
         again.wait_for("Resume at workload")
 
+
+
+@pytest.mark.parametrize("step", [s for s in flow.STEPS if s not in ("welcome", "deploy")])  # deploy: below
+def test_a_hang_up_at_each_step_saves_it_without_a_secret_and_the_next_start_offers_it(tmp_path, step):
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    answers = yaml.safe_load(ANSWERS)
+    (state_dir / "progress.yaml").write_text(yaml.safe_dump({"step": step, "answers": answers}))
+    number = flow.position(step)[0]
+    with Terminal([sys.executable, "-m", "wbinstall"], env=env_for(state_dir), cwd=str(REPO)) as term:
+        term.wait_for(f"Resume at {step}")
+        term.send(CTRL_N)
+        term.wait_for(f"step {number} of 11")
+        (state_dir / "progress.yaml").unlink()  # what is there next was written by the hang-up
+        term.hang_up()
+        assert term.wait(15) == exitcodes.INTERRUPTED
+
+    saved, mode = progress(state_dir)
+    assert saved["step"] == step and mode == 0o600
+    assert saved["answers"]["host"] == "wandb.example.com"
+    assert not any(value in (state_dir / "progress.yaml").read_text() for value in CANARIES.values())
+    with Terminal([sys.executable, "-m", "wbinstall"], env=env_for(state_dir), cwd=str(REPO)) as again:
+        again.wait_for(f"Resume at {step}")
 
 @pytest.mark.usefixtures("cleanup_cluster_scoped")
 def test_a_hang_up_during_deploy_releases_the_install_lease_at_once(sandbox_kube, sandbox_kube_namespace, tmp_path):
