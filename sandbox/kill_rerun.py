@@ -1,10 +1,15 @@
-"""Kill and rerun: the unattended install killed with SIGKILL at seeded random moments, then run
-again to the end; the namespace must converge to what a clean install leaves.
+"""Kill and rerun: an install killed with SIGKILL at seeded random moments, then run again to the
+end; the namespace must converge to what a clean install leaves. Two faces are killed: the
+unattended install, and the wizard's Deploy (in a real pty, from Ctrl+D); the rerun is the
+unattended install either way.
 
     trial = KillRerun(cluster, workdir)
-    clean = trial.clean()                       # a clean install: its duration and objects
-    for i, at in enumerate(kill_moments(seed, n, clean.seconds)):
+    clean = trial.clean()                       # a clean install: its duration; its objects the reference
+    for i, at in enumerate(kill_moments(seed, n, clean)):
         outcome = trial.kill_then_rerun(f"kr-{i}", at)
+    deploy = trial.clean_wizard()               # the wizard's Deploy, clean: seconds from Ctrl+D
+    for i, at in enumerate(kill_moments(seed, n, deploy)):
+        outcome = trial.kill_wizard_then_rerun(f"krw-{i}", at)
 
 Each install runs in its own namespace with the operator stand-in reconciling there. The checks
 that need servers this harness does not start are skipped (strict ones with the lab flag).
@@ -20,8 +25,14 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
+
+from sandbox.terminal import Terminal
+from wbinstall.apply.lock import LEASE_NAME
 
 REPO = Path(__file__).resolve().parents[1]
 SKIPPED = ("license.valid", "mysql.connect", "mysql.version", "mysql.settings", "mysql.charset", "mysql.grants",
@@ -44,6 +55,13 @@ NAMESPACED = {"ServiceAccount": "/api/v1/namespaces/{ns}/serviceaccounts",
               "Lease": "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases",
               "WeightsAndBiases": "/apis/apps.wandb.com/v1/namespaces/{ns}/weightsandbiases"}
 CONTROLLER = "wandb-controller-manager"
+# The wizard's Deploy screen (screens/deploy.py, screens/widgets/rollout.py): its hint before a
+# deploy, the result once the rollout is ready and verify.* done, and the results that are not.
+DEPLOY_HINT = "applies the objects below and follows the rollout"
+READY = "W&B is ready at"
+NOT_READY = ("Deploy failed", "Not ready in time", "The rollout failed", "not reachable as its users",
+             "Stopped before the install finished", "Stopped after", "Stopped following the rollout")
+WIZARD_VERIFY = 120  # seconds the wizard's verify.* may add after the rollout (verifyWait 90 s, then a round)
 
 
 def kill_moments(seed: int, count: int, seconds: float) -> list[float]:
@@ -64,10 +82,12 @@ class Outcome:
     took_over: str | None      # the rerun's takeover message, if it took a stale lock over
     converged: bool
     differences: list[str] = field(default_factory=list)
+    held_lease: bool = False   # the killed run's Lease was left in the cluster (it held the lock)
 
     def describe(self) -> str:
         wait = f"{self.lock_wait:.2f} s" if self.lock_wait is not None else "-"
         return (f"{self.namespace:<10} kill at {self.killed_at:5.1f} s (after: {self.killed_after[:48]:<48}) "
+                f"{'Lease left' if self.held_lease else 'no Lease  '}, "
                 f"rerun exit {self.rerun_exit} in {self.rerun_seconds:5.1f} s, lock after {wait:>6}, "
                 f"{'converged' if self.converged else 'DIFFERS: ' + '; '.join(self.differences)[:200]}")
 
@@ -130,6 +150,7 @@ class KillRerun:
         return seconds
 
     def kill_then_rerun(self, namespace: str, at: float) -> Outcome:
+        """The unattended install SIGKILLed `at` seconds after its start, then rerun to the end."""
         with self.with_operator(namespace):
             proc = self._start(namespace)
             last = _Tail(proc)
@@ -137,15 +158,86 @@ class KillRerun:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
             last.join()
-            code, lines, seconds = self.run_to_end(namespace)
-        held = next(((t, text) for t, text in lines if text.startswith("lock: holding")), None)
+            rerun = self._rerun(namespace)
+        return self._outcome(namespace, at, last.line or "(nothing yet)", *rerun)
+
+    # -- the wizard's Deploy ----------------------------------------------------------------
+    def clean_wizard(self, namespace: str = "krw-clean") -> float:
+        """The wizard's Deploy, clean: seconds from Ctrl+D until it shows W&B ready. The namespace
+        must then hold what the clean install (`clean()`, run first if it has not been) left."""
+        if self.reference is None:
+            self.clean()
+        with self.with_operator(namespace):
+            with self._wizard_at_deploy(namespace) as term:
+                started = self._press_deploy(term)
+                shown = _until_shown(term, (READY, *NOT_READY), self.rollout_timeout * 2 + WIZARD_VERIFY)
+                seconds = time.monotonic() - started
+                if shown != READY:
+                    raise RuntimeError(f"the clean wizard deploy did not finish ready (shows {shown!r}):\n"
+                                       + term.text()[-3000:])
+            # the wizard was SIGKILLed on leaving the `with`: what a deploy leaves must not need it
+            differences = self.differences(self.objects(namespace))
+        self.discard(namespace)
+        if differences:
+            raise RuntimeError(f"the clean wizard deploy left other objects than the clean install: {differences}")
+        return seconds
+
+    def kill_wizard_then_rerun(self, namespace: str, at: float) -> Outcome:
+        """The wizard's Deploy SIGKILLed (its whole process group) `at` seconds after Ctrl+D, then
+        the unattended install run to the end. `killed_after` is what the wizard's screen showed
+        last (its Apply and Rollout status)."""
+        with self.with_operator(namespace):
+            with self._wizard_at_deploy(namespace) as term:
+                started = self._press_deploy(term)
+                term.pump(max(0.0, at - (time.monotonic() - started)))
+                os.killpg(term.proc.pid, signal.SIGKILL)
+                term.wait(30)
+                term.pump(0.1)  # what it had written before it died
+                shown = _wizard_state(term.text())
+            rerun = self._rerun(namespace)
+        return self._outcome(namespace, at, shown, *rerun)
+
+    @contextmanager
+    def _wizard_at_deploy(self, namespace: str):
+        """`python -m wbinstall` in a pty, its progress saved at Deploy with this namespace's
+        answers, resumed (Ctrl+N) and showing Deploy. The Terminal kills its group on leaving."""
+        state = self.workdir / f"{namespace}-state"
+        state.mkdir(exist_ok=True)
+        answers = yaml.safe_load(self.answers(namespace).read_text())
+        (state / "progress.yaml").write_text(yaml.safe_dump({"step": "deploy", "answers": answers}))
+        env = {**os.environ, **ENV, "WBINSTALL_STATE_DIR": str(state)}
+        with Terminal([sys.executable, "-m", "wbinstall"], env=env, cwd=str(REPO)) as term:
+            term.wait_for("Resume at deploy")
+            term.send("\x0e")  # Ctrl+N: resume
+            term.wait_for(DEPLOY_HINT)
+            term.pump(1.0)     # the screen settles (its preview renders) before the key
+            yield term
+
+    @staticmethod
+    def _press_deploy(term) -> float:
+        """Ctrl+D, not followed by Terminal.send's pump (a kill may come sooner): when it was sent."""
+        os.write(term.master, b"\x04")
+        return time.monotonic()
+
+    # -- after a kill ---------------------------------------------------------------------
+    def _rerun(self, namespace: str) -> tuple[bool, int, list[tuple[float, str]], float]:
+        """Inside the operator's `with`, the killed run dead: whether it left its Lease, then the
+        rerun to the end (exit code, lines, seconds)."""
+        held = self.kube.get(f"{NAMESPACED['Lease'].format(ns=namespace)}/{LEASE_NAME}") is not None
+        return (held, *self.run_to_end(namespace))
+
+    def _outcome(self, namespace: str, at: float, killed_after: str, held: bool, code: int,
+                 lines: list[tuple[float, str]], seconds: float) -> Outcome:
+        """The rerun's lock wait and takeover, the namespace against the reference; then the
+        namespace is discarded (the sandbox's nodes hold a few installs' pods, not twenty)."""
+        lock = next(((t, text) for t, text in lines if text.startswith("lock: holding")), None)
         began = next((t for t, text in lines if text.startswith("apply: ") and " objects into " in text), None)
-        took_over = re.search(r"\(taken over from (.*)\)$", held[1])[1] if held and "taken over" in held[1] else None
+        took_over = re.search(r"\(taken over from (.*)\)$", lock[1])[1] if lock and "taken over" in lock[1] else None
         differences = self.differences(self.objects(namespace))
-        self.discard(namespace)  # the sandbox's nodes hold a few installs' pods, not twenty
-        wait = held[0] - began if held and began is not None else None
-        return Outcome(namespace, at, last.line or "(nothing yet)", code, seconds, wait, took_over,
-                       code == 0 and not differences, differences)
+        self.discard(namespace)
+        wait = lock[0] - began if lock and began is not None else None
+        return Outcome(namespace, at, killed_after, code, seconds, wait, took_over, code == 0 and not differences,
+                       differences, held)
 
     # -- comparing ------------------------------------------------------------------------
     def objects(self, namespace: str) -> dict:
@@ -202,6 +294,37 @@ def _without(value, namespace: str):
     import json
 
     return json.loads(json.dumps(value).replace(namespace, "<ns>")) if value is not None else None
+
+
+def _until_shown(term, texts: tuple[str, ...], timeout: float) -> str | None:
+    """Read the terminal until one of `texts` is on it (the first found), the program exits, or
+    `timeout` seconds pass (None)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and term.proc.poll() is None:
+        term.pump(0.05)
+        screen = term.text()
+        found = next((t for t in texts if t in screen), None)
+        if found:
+            return found
+    return None
+
+
+_STATUS = re.compile(r"Apply {5}(?:(\d+ of \d+) objects|(waiting|refused|nothing applied))|"
+                     r"Rollout {3}(\d/\d|not started)|(Verify) {4}")
+
+
+def _wizard_state(screen: str) -> str:
+    """What the wizard's Deploy showed last, from its status lines: e.g. "applied 11 of 11,
+    rollout 2/3" (phase 2 of 3 under way), "..., verifying", or "W&B ready"."""
+    apply = rollout = verify = None
+    for m in _STATUS.finditer(screen):
+        apply = f"applied {m[1]}" if m[1] else f"apply {m[2]}" if m[2] else apply
+        rollout, verify = m[3] or rollout, m[4] or verify
+    if READY in screen:
+        return "W&B ready"
+    if apply is None:
+        return "(Deploy not begun)"
+    return ", ".join([apply] + [f"rollout {rollout}"] * bool(rollout) + ["verifying"] * bool(verify))
 
 
 class _Tail:

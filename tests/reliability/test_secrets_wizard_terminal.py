@@ -25,7 +25,6 @@ import threading
 import time
 from pathlib import Path
 
-import pyte
 import pytest
 import yaml
 
@@ -34,7 +33,7 @@ from sandbox.license import valid_license
 from sandbox.s3 import wandb_cors_rules
 from sandbox.mysql_mimic_server import DEFAULT_DATABASE, DEFAULT_USER, MysqlUser, grant_lines
 from tests.reliability.test_secrets_never_leave import _user, recording_plugin, server_logs
-from tests.wizard.terminal import Terminal
+from sandbox.terminal import Terminal
 
 pytest_plugins = ["sandbox.fixtures_net"]
 
@@ -44,17 +43,10 @@ CTRL_N, CTRL_S, CTRL_Q, TAB = "\x0e", "\x13", "\x11", "\t"
 SECRET_ENV = ("WB_TYPED_LICENSE", "WB_TYPED_MYSQL", "WB_TYPED_ACCESS", "WB_TYPED_SECRET")  # left unset
 
 
-def screen(term: Terminal) -> pyte.Screen:
-    """The screen as a terminal of SIZE shows what the wizard sent so far."""
-    shown = pyte.Screen(SIZE[1], SIZE[0])
-    pyte.ByteStream(shown).feed(term.seen)
-    return shown
-
-
-def wait_screen(term: Terminal, predicate, what: str, timeout: float = 60) -> pyte.Screen:
+def wait_screen(term: Terminal, predicate, what: str, timeout: float = 60):
     deadline = time.monotonic() + timeout
     while True:
-        shown = screen(term)
+        shown = term.screen()
         if predicate(shown.display):
             return shown
         if time.monotonic() > deadline or term.proc.poll() is not None:
@@ -76,13 +68,13 @@ def type_masked(term: Terminal, label: str, value: str) -> None:
     cursor is in the row's reference field: the value field comes next), then type `value`."""
     for _ in range(30):
         term.send(TAB)
-        shown = screen(term)
+        shown = term.screen()
         row = shown.display[shown.cursor.y]
         value_at = row.find("value (checks only)")
         if row.lstrip().startswith(label) and 0 <= shown.cursor.x < value_at:
             break
     else:
-        raise AssertionError(f"never reached the {label} row:\n" + "\n".join(screen(term).display))
+        raise AssertionError(f"never reached the {label} row:\n" + "\n".join(term.screen().display))
     term.send(TAB)
     term.send(value)
     masked = "•" * min(len(value), 20)
@@ -198,7 +190,7 @@ def test_secrets_typed_into_the_wizard_in_a_real_terminal_never_leave(sandbox_ku
     wizard_pid = term.proc.pid
     assert f"pid {wizard_pid} (python): cmdline" in places, places.keys()  # the sampler saw the wizard
     places["terminal stream"] = stream
-    places["terminal screen"] = "\n".join(screen(term).display)
+    places["terminal screen"] = "\n".join(term.screen().display)
     for file in [saved, *sorted(state.rglob("*"))]:
         if file.is_file():
             places[f"file: {file.relative_to(tmp_path)}"] = file.read_text(errors="replace")

@@ -17,7 +17,7 @@ import yaml
 
 from tests.apply.support import answers_file, cleanup_cluster_scoped, kube_for  # noqa: F401 - fixture
 from tests.wizard.support import ANSWERS
-from tests.wizard.terminal import Terminal
+from sandbox.terminal import Terminal
 from wbinstall import exitcodes
 from wbinstall.screens import flow
 from wbinstall.apply.lock import LEASE_NAME

@@ -32,6 +32,7 @@ class Terminal:
         def controlling_terminal() -> None:  # after setsid (start_new_session): make the pty ours
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
+        self.size = size
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env={**env, "TERM": "xterm-256color"},
                                      cwd=cwd, start_new_session=True, preexec_fn=controlling_terminal)
         os.close(slave)
@@ -46,6 +47,15 @@ class Terminal:
     def text(self) -> str:
         """What the terminal was sent so far, without escape sequences (words stay whole)."""
         return _ANSI.sub(b"", self.seen).decode("utf-8", "replace")
+
+    def screen(self):
+        """The screen as a terminal of this size shows what was sent so far (pyte, a VT emulator):
+        rows in `.display`, the cursor in `.cursor`."""
+        import pyte
+
+        shown = pyte.Screen(self.size[1], self.size[0])
+        pyte.ByteStream(shown).feed(self.seen)
+        return shown
 
     def _read(self, seconds: float) -> None:
         if self.master < 0:
