@@ -275,3 +275,56 @@ def test_bad_address_is_reported_not_raised():
     facts = gather(probe_context(answers))
     assert facts.error.kind == "unreachable" and "is not HOST:PORT" in facts.error.message
     assert facts.now <= dt.datetime.now(dt.timezone.utc)
+
+
+# ----- before the install, with ingress.certFile: the files are what is judged ------------
+
+def files_check(tmp_path, sandbox_ca, scenario: str, ca_bundle=None, key_of: str | None = None):
+    """tls.certificate with ingress.certFile/keyFile of a scenario's chain, and checks.tls.address
+    at a port where nothing listens: the ingress does not serve that certificate before the
+    install, so the check must not depend on it."""
+    from sandbox.tls import scenario_pair, write_cert_pair
+
+    pair, _ = scenario_pair(sandbox_ca, scenario, HOST)
+    cert, key = write_cert_pair(pair, tmp_path / scenario)
+    if key_of:
+        _, key = write_cert_pair(scenario_pair(sandbox_ca, key_of, HOST)[0], tmp_path / f"key-of-{key_of}")
+    answers = make_answers(host=HOST, ingress={"certFile": str(cert), "keyFile": str(key)},
+                           checks={"tls": {"address": f"127.0.0.1:{free_port()}",
+                                           "caBundle": str(ca_bundle) if ca_bundle else None}})
+    return run_checks(answers, only=["tls.certificate"])["tls.certificate"], cert
+
+
+def test_a_valid_cert_file_passes_before_the_ingress_serves_it(public_trust, tmp_path):
+    result, cert = files_check(tmp_path, public_trust, "valid")
+    assert result.status == "pass", result
+    assert f"subjectAltName: DNS:{HOST}" in result.evidence
+    assert any(e.startswith(f"ingress.certFile {cert}: the certificate the install puts in the TLS Secret")
+               for e in result.evidence), result.evidence
+    assert not any(e.startswith("connected to") for e in result.evidence)
+
+
+def test_a_cert_file_expiring_soon_warns(public_trust, tmp_path):
+    result, _ = files_check(tmp_path, public_trust, "expiring_soon")
+    assert result.status == "warn" and result.summary.startswith("certificate expires on"), result
+
+
+@pytest.mark.parametrize("scenario, summary", [
+    ("expired", "certificate expired on"),
+    ("wrong_host", f"certificate is for other.sandbox.test, not {HOST}"),
+])
+def test_a_cert_file_that_users_would_refuse_fails(public_trust, tmp_path, scenario, summary):
+    result, _ = files_check(tmp_path, public_trust, scenario)
+    assert result.status == "fail" and result.summary.startswith(summary), result
+
+
+def test_a_cert_file_of_a_private_ca_with_its_bundle_warns(public_trust, tmp_path):
+    result, _ = files_check(tmp_path, public_trust, "private_ca", ca_bundle=public_trust.private_bundle_path)
+    assert result.status == "warn", result
+
+
+def test_a_key_file_of_another_certificate_fails_naming_both_fields(public_trust, tmp_path):
+    result, cert = files_check(tmp_path, public_trust, "valid", key_of="expired")
+    assert (result.status, result.summary) == ("fail", "ingress.certFile and ingress.keyFile cannot be served")
+    assert "the key in ingress.keyFile is not the one of the certificate in ingress.certFile" in result.evidence
+    assert f"ingress.certFile: {cert}" in result.evidence

@@ -9,7 +9,8 @@ from typing import Literal
 
 # Why no certificate could be looked at. "not-tls": something answered, but not TLS (plain HTTP);
 # "handshake": TLS, but the handshake failed for a reason other than the certificate.
-ConnectKind = Literal["refused", "timeout", "unresolvable", "unreachable", "not-tls", "handshake"]
+# "files": ingress.certFile / keyFile could not be served (a key that is not the certificate's).
+ConnectKind = Literal["refused", "timeout", "unresolvable", "unreachable", "not-tls", "handshake", "files"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class TlsFacts:
     served: tuple[Cert, ...] = ()  # what the server sent, leaf first
     tls_version: str = ""
     system_store: str = ""  # the CA file OpenSSL loaded as "the system store"
+    # Before the install, with ingress.certFile: the files the install will put in the TLS
+    # Secret (served on loopback for the handshakes), not whatever the ingress serves today.
+    cert_file: str = ""
 
     @property
     def leaf(self) -> Cert | None:

@@ -218,6 +218,12 @@ def _untrusted(f: TlsFacts, leaf: Cert) -> tuple[str, str]:
 
 def _unreachable(f: TlsFacts) -> Result:
     e = f.error
+    if e.kind == "files":
+        return failed(CHECK_ID, "ingress.certFile and ingress.keyFile cannot be served", e.message,
+                      f"ingress.certFile: {f.cert_file}", remedy=(
+                          "Give the certificate chain (leaf first) in ingress.certFile and its own private key in "
+                          "ingress.keyFile: openssl x509 -noout -pubkey -in CERT and openssl pkey -pubout -in KEY "
+                          "print the same key."))
     target = f"{f.address} (SNI {f.server_name})"
     hint = {
         "refused": "Check that the ingress controller's load balancer listens on that port"
@@ -259,7 +265,11 @@ def _evidence(f: TlsFacts, leaf: Cert) -> list[str]:
             "system trust store" if v.trust == "system" else f"system trust store + caBundle {f.ca_bundle}"
         lines.append(f"verified with the {store}: " +
                      ("ok" if v.ok else f"refused, {v.verify_code} {v.verify_message}"))
-    lines.append(f"connected to {f.address} (SNI {f.server_name}), {f.tls_version}".rstrip(", "))
+    if f.cert_file:  # before the install: the files, served on loopback (see the probe)
+        lines.append(f"ingress.certFile {f.cert_file}: the certificate the install puts in the TLS Secret, "
+                     f"checked as a client would (SNI {f.server_name}), served here before the ingress has it")
+    else:
+        lines.append(f"connected to {f.address} (SNI {f.server_name}), {f.tls_version}".rstrip(", "))
     return lines
 
 

@@ -3,6 +3,10 @@ trust store, then with the user's caBundle, then unverified to read what the ser
 
 "The system store" is whatever OpenSSL loads by default, so SSL_CERT_FILE / SSL_CERT_DIR
 redirect it (tests use that to make the sandbox CA play a public CA; no test hook in here).
+
+With ingress.certFile and keyFile the install creates the TLS Secret itself, so before it the
+ingress cannot serve that certificate yet: the probe serves the two files on a loopback port of
+its own and makes the same handshakes with it, so that the judge sees what W&B's users will.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import datetime as dt
 import os
 import socket
 import ssl
+import threading
 
 from wbinstall.answers.addresses import parse_host_port
 from wbinstall.checks.context import ProbeContext
@@ -30,12 +35,69 @@ class _Failed(Exception):
 def gather(ctx: ProbeContext) -> TlsFacts:
     settings, sni = ctx.answers.checks.tls, ctx.answers.host
     base = {"server_name": sni, "now": dt.datetime.now(dt.timezone.utc), "ca_bundle": settings.ca_bundle}
+    ingress = ctx.answers.ingress
+    if ingress.cert_file and ingress.key_file:
+        return _gather_files(ctx, str(ctx.path(ingress.cert_file)), str(ctx.path(ingress.key_file)), base)
     try:
         host, port = parse_address(settings.address, sni)
     except ValueError as exc:
         return TlsFacts(address=settings.address or "", error=ConnectError("unreachable", str(exc)), **base)
     base["address"] = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return _handshakes(ctx, host, port, base)
 
+
+def _gather_files(ctx: ProbeContext, cert_file: str, key_file: str, base: dict) -> TlsFacts:
+    """The handshakes with the certificate the install will create the Secret from, served here."""
+    base = {**base, "cert_file": cert_file}
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        served.load_cert_chain(cert_file, key_file)
+    except (OSError, ssl.SSLError) as exc:
+        why = "the key in ingress.keyFile is not the one of the certificate in ingress.certFile" \
+            if "KEY_VALUES_MISMATCH" in str(exc) else f"{getattr(exc, 'strerror', None) or exc}"
+        return TlsFacts(address="ingress.certFile", error=ConnectError("files", why), **base)
+    with _Serving(served, ctx.remaining()) as port:
+        return _handshakes(ctx, "127.0.0.1", port, {**base, "address": f"127.0.0.1:{port}"})
+
+
+class _Serving:
+    """A one-purpose TLS listener on a free loopback port: completes each handshake, then
+    closes. Bounded by the probe's deadline; ended when the `with` ends."""
+
+    def __init__(self, context: ssl.SSLContext, seconds: float) -> None:
+        self.context, self.seconds = context, max(0.1, seconds)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._serve, name="probe-tls-certfile", daemon=True)
+
+    def __enter__(self) -> int:
+        self.thread.start()
+        return self.listener.getsockname()[1]
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join(1)
+        self.listener.close()
+
+    def _serve(self) -> None:
+        while not self.done.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(self.seconds)
+            try:
+                with self.context.wrap_socket(conn, server_side=True):
+                    pass  # the handshake is all the client wants
+            except (OSError, ssl.SSLError):
+                conn.close()  # the client refused the certificate: what it reports is the fact
+
+
+def _handshakes(ctx: ProbeContext, host: str, port: int, base: dict) -> TlsFacts:
+    settings, sni = ctx.answers.checks.tls, ctx.answers.host
     bundle_ctx, bundle_error = None, ""
     if settings.ca_bundle:
         try:
