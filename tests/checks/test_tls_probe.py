@@ -328,3 +328,18 @@ def test_a_key_file_of_another_certificate_fails_naming_both_fields(public_trust
     assert (result.status, result.summary) == ("fail", "ingress.certFile and ingress.keyFile cannot be served")
     assert "the key in ingress.keyFile is not the one of the certificate in ingress.certFile" in result.evidence
     assert f"ingress.certFile: {cert}" in result.evidence
+
+
+def test_an_encrypted_key_file_fails_without_asking_for_a_passphrase(public_trust, tmp_path):
+    """Validation refuses it; the probe, given one anyway, must not prompt on the terminal."""
+    from cryptography.hazmat.primitives import serialization
+
+    from sandbox.tls import CertPair, scenario_pair, write_cert_pair
+
+    pair, _ = scenario_pair(public_trust, "valid", HOST)
+    key = serialization.load_pem_private_key(pair.key_pem, None).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw"))
+    cert, key_path = write_cert_pair(CertPair(pair.chain_pem, key), tmp_path / "encrypted")
+    answers = make_answers(host=HOST, ingress={"certFile": str(cert), "keyFile": str(key_path)})
+    result = run_checks(answers, only=["tls.certificate"])["tls.certificate"]
+    assert (result.status, result.summary) == ("fail", "ingress.certFile and ingress.keyFile cannot be served"), result

@@ -91,6 +91,16 @@ def test_a_cert_file_that_cannot_serve_is_refused_at_validation(write_answers, t
     assert done.returncode == 2 and "ingress.certFile" in out and message in out, out
 
 
+@pytest.mark.parametrize("header", ["-----BEGIN ENCRYPTED PRIVATE KEY-----",
+                                    "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED"])
+def test_an_encrypted_key_file_is_refused_at_validation(write_answers, tmp_path, header):
+    """An ingress cannot ask for a passphrase; nor may a check prompt for one on the terminal."""
+    (tmp_path / "tls.crt").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    (tmp_path / "tls.key").write_text(f"{header}\nMIIE\n-----END PRIVATE KEY-----\n")
+    done = validate(write_answers(VALID + "ingress: {certFile: tls.crt, keyFile: tls.key}\n"))
+    out = done.stdout + done.stderr
+    assert done.returncode == 2 and "ingress.keyFile" in out and "is encrypted (it needs a passphrase)" in out, out
+
 @pytest.mark.parametrize("endpoint", ["'https://['", "'https://minio:99999'", "'ftp://minio.lab'", "'minio.lab:9000'"])
 def test_an_endpoint_that_is_not_a_url_is_refused(write_answers, endpoint):
     text = VALID.replace("  provider: s3\n", "  provider: s3-compatible\n").replace(

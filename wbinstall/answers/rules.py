@@ -116,6 +116,10 @@ def _file_problem(path: str, base_dir: FsPath, pem: tuple[str, str] | None = Non
         return str(exc)
     if pem and pem[0].encode() not in data:
         return f"{path} holds no {pem[1]}"
+    if pem is _KEY and (b"ENCRYPTED PRIVATE KEY-----" in data or b"Proc-Type: 4,ENCRYPTED" in data):
+        # An ingress reads the TLS Secret's key as is: it has no way to ask for a passphrase.
+        return (f"{path} is encrypted (it needs a passphrase): the TLS Secret needs the key unencrypted, e.g. "
+                f"openssl pkey -in {path} -out plain.key")
     return None
 
 

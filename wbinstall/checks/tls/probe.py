@@ -50,8 +50,8 @@ def _gather_files(ctx: ProbeContext, cert_file: str, key_file: str, base: dict) 
     """The handshakes with the certificate the install will create the Secret from, served here."""
     base = {**base, "cert_file": cert_file}
     served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    try:
-        served.load_cert_chain(cert_file, key_file)
+    try:  # no passphrase prompt on the terminal, ever (validation refuses an encrypted key)
+        served.load_cert_chain(cert_file, key_file, password=lambda: b"")
     except (OSError, ssl.SSLError) as exc:
         why = "the key in ingress.keyFile is not the one of the certificate in ingress.certFile" \
             if "KEY_VALUES_MISMATCH" in str(exc) else f"{getattr(exc, 'strerror', None) or exc}"
