@@ -17,6 +17,7 @@ that need servers this harness does not start are skipped (strict ones with the 
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -83,13 +84,16 @@ class Outcome:
     converged: bool
     differences: list[str] = field(default_factory=list)
     held_lease: bool = False   # the killed run's Lease was left in the cluster (it held the lock)
+    rerun_tail: list[str] = field(default_factory=list)  # the rerun's last lines, shown when it did not converge
 
     def describe(self) -> str:
         wait = f"{self.lock_wait:.2f} s" if self.lock_wait is not None else "-"
         return (f"{self.namespace:<10} kill at {self.killed_at:5.1f} s (after: {self.killed_after[:48]:<48}) "
                 f"{'Lease left' if self.held_lease else 'no Lease  '}, "
                 f"rerun exit {self.rerun_exit} in {self.rerun_seconds:5.1f} s, lock after {wait:>6}, "
-                f"{'converged' if self.converged else 'DIFFERS: ' + '; '.join(self.differences)[:200]}")
+                + ("converged" if self.converged else
+                   f"DID NOT CONVERGE: {'; '.join(self.differences)[:200] or 'same objects'}; the rerun's last lines:\n"
+                   + "\n".join(f"    {line}" for line in self.rerun_tail)))
 
 
 class KillRerun:
@@ -151,14 +155,14 @@ class KillRerun:
 
     def kill_then_rerun(self, namespace: str, at: float) -> Outcome:
         """The unattended install SIGKILLed `at` seconds after its start, then rerun to the end."""
-        with self.with_operator(namespace):
+        with self.with_operator(namespace) as operator:
             proc = self._start(namespace)
             last = _Tail(proc)
             time.sleep(max(0.0, at - (time.monotonic() - last.started)))
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
             last.join()
-            rerun = self._rerun(namespace)
+            rerun = self._rerun(namespace, operator)
         return self._outcome(namespace, at, last.line or "(nothing yet)", *rerun)
 
     # -- the wizard's Deploy ----------------------------------------------------------------
@@ -186,7 +190,7 @@ class KillRerun:
         """The wizard's Deploy SIGKILLed (its whole process group) `at` seconds after Ctrl+D, then
         the unattended install run to the end. `killed_after` is what the wizard's screen showed
         last (its Apply and Rollout status)."""
-        with self.with_operator(namespace):
+        with self.with_operator(namespace) as operator:
             with self._wizard_at_deploy(namespace) as term:
                 started = self._press_deploy(term)
                 term.pump(max(0.0, at - (time.monotonic() - started)))
@@ -194,7 +198,7 @@ class KillRerun:
                 term.wait(30)
                 term.pump(0.1)  # what it had written before it died
                 shown = _wizard_state(term.text())
-            rerun = self._rerun(namespace)
+            rerun = self._rerun(namespace, operator)
         return self._outcome(namespace, at, shown, *rerun)
 
     @contextmanager
@@ -220,24 +224,31 @@ class KillRerun:
         return time.monotonic()
 
     # -- after a kill ---------------------------------------------------------------------
-    def _rerun(self, namespace: str) -> tuple[bool, int, list[tuple[float, str]], float]:
+    def _rerun(self, namespace: str, operator) -> tuple[bool, int, list[tuple[float, str]], float, str]:
         """Inside the operator's `with`, the killed run dead: whether it left its Lease, then the
-        rerun to the end (exit code, lines, seconds)."""
+        rerun to the end (exit code, lines, seconds), and how the operator stand-in fared."""
         held = self.kube.get(f"{NAMESPACED['Lease'].format(ns=namespace)}/{LEASE_NAME}") is not None
-        return (held, *self.run_to_end(namespace))
+        code, lines, seconds = self.run_to_end(namespace)
+        alive = operator._thread is not None and operator._thread.is_alive()
+        return held, code, lines, seconds, (f"operator stand-in: {'running' if alive else 'NOT RUNNING'}, "
+                                            f"last error: {operator.last_error!r}")
 
     def _outcome(self, namespace: str, at: float, killed_after: str, held: bool, code: int,
-                 lines: list[tuple[float, str]], seconds: float) -> Outcome:
+                 lines: list[tuple[float, str]], seconds: float, operator: str) -> Outcome:
         """The rerun's lock wait and takeover, the namespace against the reference; then the
         namespace is discarded (the sandbox's nodes hold a few installs' pods, not twenty)."""
         lock = next(((t, text) for t, text in lines if text.startswith("lock: holding")), None)
         began = next((t for t, text in lines if text.startswith("apply: ") and " objects into " in text), None)
         took_over = re.search(r"\(taken over from (.*)\)$", lock[1])[1] if lock and "taken over" in lock[1] else None
         differences = self.differences(self.objects(namespace))
+        tail = [text for _, text in lines[-25:]]
+        if code != 0 or differences:  # what the cluster says, for the report
+            cr = self.kube.get(f"{NAMESPACED['WeightsAndBiases'].format(ns=namespace)}/wandb") or {}
+            tail += [f"WeightsAndBiases status: {json.dumps(cr.get('status'))}", operator]
         self.discard(namespace)
         wait = lock[0] - began if lock and began is not None else None
         return Outcome(namespace, at, killed_after, code, seconds, wait, took_over, code == 0 and not differences,
-                       differences, held)
+                       differences, held, tail)
 
     # -- comparing ------------------------------------------------------------------------
     def objects(self, namespace: str) -> dict:
@@ -291,8 +302,6 @@ def _generated(kind: str, item: dict) -> bool:
 
 def _without(value, namespace: str):
     """The value with the namespace's name replaced, so installs into two namespaces compare."""
-    import json
-
     return json.loads(json.dumps(value).replace(namespace, "<ns>")) if value is not None else None
 
 
