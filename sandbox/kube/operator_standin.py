@@ -246,6 +246,11 @@ def _ingress(name: str, ns: str, values: dict, port: int) -> dict:
 
 # ----- the controller --------------------------------------------------------------------
 
+# Every call it makes is bounded: a connection that stalls is an error it logs and retries,
+# like a controller requeueing, never a silent stop.
+REQUEST_TIMEOUT = 10
+
+
 class OperatorStandIn(PollingController):
     name = "wandb-operator-stand-in"
 
@@ -269,9 +274,10 @@ class OperatorStandIn(PollingController):
         try:
             if self.namespace:
                 items = self.custom.list_namespaced_custom_object(
-                    GROUP, VERSION, self.namespace, PLURAL)["items"]
+                    GROUP, VERSION, self.namespace, PLURAL, _request_timeout=REQUEST_TIMEOUT)["items"]
             else:
-                items = self.custom.list_cluster_custom_object(GROUP, VERSION, PLURAL)["items"]
+                items = self.custom.list_cluster_custom_object(GROUP, VERSION, PLURAL,
+                                                               _request_timeout=REQUEST_TIMEOUT)["items"]
         except ApiException as e:
             if e.status == 404:      # CRD not installed (yet): nothing to do
                 return
@@ -316,7 +322,7 @@ class OperatorStandIn(PollingController):
             "Ingress": (self.net.create_namespaced_ingress, self.net.patch_namespaced_ingress),
         }[kind]
         try:
-            create(ns, obj)
+            create(ns, obj, _request_timeout=REQUEST_TIMEOUT)
         except ApiException as e:
             if e.status != 409:
                 raise
@@ -324,12 +330,13 @@ class OperatorStandIn(PollingController):
                 obj = {**obj, "spec": {k: v for k, v in obj["spec"].items()
                                        if k not in ("volumeClaimTemplates", "serviceName",
                                                     "selector")}}
-            patch(name, ns, obj)
+            patch(name, ns, obj, _request_timeout=REQUEST_TIMEOUT)
 
     def _set_phase(self, cr: dict, phase: str) -> None:
         meta = cr["metadata"]
         self.custom.patch_namespaced_custom_object_status(
-            GROUP, VERSION, meta["namespace"], PLURAL, meta["name"], {"status": {"phase": phase}})
+            GROUP, VERSION, meta["namespace"], PLURAL, meta["name"], {"status": {"phase": phase}},
+            _request_timeout=REQUEST_TIMEOUT)
 
     def _event(self, cr: dict, reason: str, message: str, warning: bool = False) -> None:
         meta = cr["metadata"]
@@ -345,7 +352,7 @@ class OperatorStandIn(PollingController):
             "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
         }
         try:
-            self.core.create_namespaced_event(meta["namespace"], body)
+            self.core.create_namespaced_event(meta["namespace"], body, _request_timeout=REQUEST_TIMEOUT)
         except ApiException as e:   # events are best effort, as in controller-runtime
             self.log.debug("event %s not recorded: %s", reason, e)
 
