@@ -175,16 +175,32 @@ class KillRerun:
             with self._wizard_at_deploy(namespace) as term:
                 started = self._press_deploy(term)
                 shown = _until_shown(term, (READY, *NOT_READY), self.rollout_timeout * 2 + WIZARD_VERIFY)
-                seconds = time.monotonic() - started
                 if shown != READY:
                     raise RuntimeError(f"the clean wizard deploy did not finish ready (shows {shown!r}):\n"
                                        + term.text()[-3000:])
+                # "ready" shows as the rollout ends, a moment before the lock is given back and
+                # verify.* runs: the deploy is over when the screen says ready with no Lease left.
+                self._until_finished(term, namespace)
+                seconds = time.monotonic() - started
             # the wizard was SIGKILLed on leaving the `with`: what a deploy leaves must not need it
             differences = self.differences(self.objects(namespace))
         self.discard(namespace)
         if differences:
             raise RuntimeError(f"the clean wizard deploy left other objects than the clean install: {differences}")
         return seconds
+
+    def _until_finished(self, term, namespace: str, timeout: float = WIZARD_VERIFY) -> None:
+        lease = f"{NAMESPACED['Lease'].format(ns=namespace)}/{LEASE_NAME}"
+        deadline = time.monotonic() + timeout
+        while True:
+            on_screen = "\n".join(term.screen().display)
+            if READY in on_screen and "verifying" not in on_screen and self.kube.get(lease) is None:
+                return
+            if time.monotonic() > deadline or term.proc.poll() is not None:
+                raise RuntimeError(f"the clean wizard deploy showed ready but did not finish within {timeout:.0f} s "
+                                   f"(Lease {'gone' if self.kube.get(lease) is None else 'still held'}):\n"
+                                   + on_screen)
+            term.pump(0.1)
 
     def kill_wizard_then_rerun(self, namespace: str, at: float) -> Outcome:
         """The wizard's Deploy SIGKILLed (its whole process group) `at` seconds after Ctrl+D, then
