@@ -14,6 +14,9 @@ class ProbeSpec:
     name: str
     gather: str      # "area.module:function" under wbinstall.checks
     timeout: float
+    # Libraries the probe imports on first use, imported once before the probes' threads start
+    # (a package imported for the first time from several threads at once can deadlock).
+    imports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ def declared() -> Declared:
     from wbinstall import data  # imports PyYAML: not before it is needed
 
     raw = data.load("checks.yaml")
-    probes = {name: ProbeSpec(name, p["gather"], float(p["timeout"])) for name, p in raw["probes"].items()}
+    probes = {name: ProbeSpec(name, p["gather"], float(p["timeout"]), tuple(p.get("imports") or ()))
+              for name, p in raw["probes"].items()}
     lists: dict[str, list[CheckSpec]] = {"checks": [], "verify": []}
     for key, checks in lists.items():
         for c in raw.get(key) or ():

@@ -164,6 +164,27 @@ def test_a_crash_is_reported_with_its_traceback_in_the_log_file(fake_area, monke
     assert ("probe quick crashed" if broken == "probe" else "judge of t.connect crashed") in logged
     assert "s3cr3t-pw" not in logged and "s3cr3t-pw" not in " ".join(result.evidence)
 
+
+def test_a_probes_libraries_are_imported_before_the_probes_start(fake_area, monkeypatch, tmp_path):
+    """Imported once, in the calling thread: first imports of one package from several probe
+    threads at once deadlocked CPython's module locks (_DeadlockError, seen in CI)."""
+    import sys
+
+    (tmp_path / "wbinstall_lazy_library.py").write_text("LOADED = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "wbinstall_lazy_library", raising=False)
+    seen = {}
+
+    def probe(ctx):
+        seen["imported"] = "wbinstall_lazy_library" in sys.modules
+        return {"version": "8.0.36", "password": "x"}
+
+    probes = {**engine.PROBES, "quick": Probe("quick", probe, imports=("wbinstall_lazy_library", "no_such_library_x"))}
+    monkeypatch.setattr(registry, "PROBES", probes)
+    monkeypatch.setattr(engine, "PROBES", probes)
+    assert run(only=["t.connect"])["t.connect"].status == "pass"  # a library that is missing is the probe's affair
+    assert seen == {"imported": True}
+
 def test_reports_list_every_result(fake_area):
     results = list(run(only=["t.connect", "t.version"]).values())
     text = report.text(results)

@@ -122,6 +122,7 @@ def _gather(names: list[str], answers: Answers, secrets: Secrets, base_dir: Path
         finally:
             done[name].set()
 
+    _import_first(names)
     for name in names:
         done[name] = threading.Event()
         threading.Thread(target=work, args=(name,), name=f"probe-{name}", daemon=True).start()
@@ -130,6 +131,19 @@ def _gather(names: list[str], answers: Answers, secrets: Secrets, base_dir: Path
         if not done[name].wait(max(0.0, start + limits[name] + 0.5 - time.monotonic())):
             facts[name] = ProbeTimedOut(limits[name])
     return dict(facts)
+
+
+def _import_first(names: list[str]) -> None:
+    """The libraries the probes load on first use, imported here, one at a time: two threads
+    importing kubernetes for the first time at once can deadlock CPython's module locks
+    (_DeadlockError). A library that fails to import is left for its probe to report."""
+    import importlib
+
+    for module in sorted({m for n in names for m in PROBES[n].imports}):
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001 - the probe's own import says what is wrong
+            pass
 
 
 def _let_past(result: Result) -> Result:

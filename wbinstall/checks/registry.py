@@ -27,6 +27,7 @@ class Probe:
     gather: Callable[[ProbeContext], Any]
     # Seconds; the run's --timeout overrides it.
     timeout: float = 10.0
+    imports: tuple[str, ...] = ()  # see checklist.ProbeSpec
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def function(ref: str) -> Callable[..., Any]:
 
 def _bind() -> tuple[dict[str, Probe], dict[str, Check]]:
     d = declared()
-    probes = {n: Probe(n, function(p.gather), p.timeout) for n, p in d.probes.items()}
+    probes = {n: Probe(n, function(p.gather), p.timeout, p.imports) for n, p in d.probes.items()}
     checks = {c.id: Check(c.id, c.probes, function(c.judge), c.after, c.strict) for c in (*d.checks, *d.verify)}
     return probes, checks
 
