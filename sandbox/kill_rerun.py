@@ -191,16 +191,9 @@ class KillRerun:
 
     def _until_finished(self, term, namespace: str, timeout: float = WIZARD_VERIFY) -> None:
         lease = f"{NAMESPACED['Lease'].format(ns=namespace)}/{LEASE_NAME}"
-        deadline = time.monotonic() + timeout
-        while True:
-            on_screen = "\n".join(term.screen().display)
-            if READY in on_screen and "verifying" not in on_screen and self.kube.get(lease) is None:
-                return
-            if time.monotonic() > deadline or term.proc.poll() is not None:
-                raise RuntimeError(f"the clean wizard deploy showed ready but did not finish within {timeout:.0f} s "
-                                   f"(Lease {'gone' if self.kube.get(lease) is None else 'still held'}):\n"
-                                   + on_screen)
-            term.pump(0.1)
+        term.wait_screen(lambda rows: READY in "\n".join(rows) and "verifying" not in "\n".join(rows)
+                         and self.kube.get(lease) is None,
+                         "the clean wizard deploy: ready, verified, its Lease given back", timeout)
 
     def kill_wizard_then_rerun(self, namespace: str, at: float) -> Outcome:
         """The wizard's Deploy SIGKILLed (its whole process group) `at` seconds after Ctrl+D, then

@@ -74,6 +74,18 @@ class Terminal:
                 raise AssertionError(f"{text!r} never appeared; the terminal shows:\n{self.text()[-3000:]}")
             self._read(0.1)
 
+    def wait_screen(self, predicate, what: str, timeout: float = 60.0):
+        """The screen (see screen()) once predicate(its rows) holds; fails naming `what` and
+        showing the screen when it does not within `timeout` or the program ends."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if predicate(shown.display):
+                return shown
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise AssertionError(f"{what}: never shown; the screen:\n" + "\n".join(shown.display))
+            self._read(0.2)
+
     def pump(self, seconds: float) -> None:
         """Keep reading (a terminal that is not read blocks the program writing to it)."""
         deadline = time.monotonic() + seconds

@@ -69,12 +69,19 @@ def recording_plugin(tmp_path: Path, token: str) -> tuple[Path, Path]:
     return plugin, record
 
 
-def setup(tmp_path: Path, cluster, namespace: str, mysql, s3) -> tuple[Path, Path]:
+def plugin_kubeconfig(tmp_path: Path, cluster, namespace: str) -> Path:
+    """tmp_path/kubeconfig, whose user authenticates through the recording exec plugin; returns
+    the plugin's record (a JSON line per run)."""
     plugin, record = recording_plugin(tmp_path, cluster.admin_token)
     kc = kubeconfig_dict("c", cluster.server, cluster.pki.ca_pem, {"ctx": (_user(), namespace)}, "ctx")
     kc["users"][0]["user"] = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": str(plugin),
                                        "args": ["token"], "interactiveMode": "Never"}}
     (tmp_path / "kubeconfig").write_text(yaml.safe_dump(kc))
+    return record
+
+
+def setup(tmp_path: Path, cluster, namespace: str, mysql, s3) -> tuple[Path, Path]:
+    record = plugin_kubeconfig(tmp_path, cluster, namespace)
     password = tmp_path / "mysql-password"
     password.write_text(CANARY["mysql"] + "\n")
     password.chmod(0o600)

@@ -26,14 +26,12 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
-from sandbox.kube.kubeconfig import kubeconfig_dict
 from sandbox.license import valid_license
-from sandbox.s3 import wandb_cors_rules
 from sandbox.mysql_mimic_server import DEFAULT_DATABASE, DEFAULT_USER, MysqlUser, grant_lines
-from tests.reliability.test_secrets_never_leave import _user, recording_plugin, server_logs
+from sandbox.s3 import wandb_cors_rules
 from sandbox.terminal import Terminal
+from tests.reliability.test_secrets_never_leave import plugin_kubeconfig, server_logs
 
 pytest_plugins = ["sandbox.fixtures_net"]
 
@@ -43,20 +41,9 @@ CTRL_N, CTRL_S, CTRL_Q, TAB = "\x0e", "\x13", "\x11", "\t"
 SECRET_ENV = ("WB_TYPED_LICENSE", "WB_TYPED_MYSQL", "WB_TYPED_ACCESS", "WB_TYPED_SECRET")  # left unset
 
 
-def wait_screen(term: Terminal, predicate, what: str, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while True:
-        shown = term.screen()
-        if predicate(shown.display):
-            return shown
-        if time.monotonic() > deadline or term.proc.poll() is not None:
-            raise AssertionError(f"{what}: never shown; the screen:\n" + "\n".join(shown.display))
-        term.pump(0.2)
-
-
 def next_step(term: Terminal, step: int) -> None:
     term.send(CTRL_N)
-    wait_screen(term, lambda lines: f"step {step} of 11" in lines[0], f"step {step}")
+    term.wait_screen(lambda lines: f"step {step} of 11" in lines[0], f"step {step}")
 
 
 def passed(check_id: str):
@@ -78,7 +65,7 @@ def type_masked(term: Terminal, label: str, value: str) -> None:
     term.send(TAB)
     term.send(value)
     masked = "•" * min(len(value), 20)
-    wait_screen(term, lambda lines: any(line.lstrip().startswith(label) and masked in line for line in lines),
+    term.wait_screen(lambda lines: any(line.lstrip().startswith(label) and masked in line for line in lines),
                 f"{label}: the typed value, masked")
 
 
@@ -126,12 +113,7 @@ def test_secrets_typed_into_the_wizard_in_a_real_terminal_never_leave(sandbox_ku
     login = MysqlUser(DEFAULT_USER, canary["mysql"], grants=grant_lines(DEFAULT_USER, "%", [DEFAULT_DATABASE]),
                       databases=[DEFAULT_DATABASE])  # W&B's user, whose password is the canary
     mysql = sandbox_mysql("mysql-8.0.36", users=[login])
-    plugin, record = recording_plugin(tmp_path, sandbox_kube.admin_token)
-    kc = kubeconfig_dict("c", sandbox_kube.server, sandbox_kube.pki.ca_pem, {"ctx": (_user(), sandbox_kube_namespace)},
-                         "ctx")
-    kc["users"][0]["user"] = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": str(plugin),
-                                       "args": ["token"], "interactiveMode": "Never"}}
-    (tmp_path / "kubeconfig").write_text(yaml.safe_dump(kc))
+    record = plugin_kubeconfig(tmp_path, sandbox_kube, sandbox_kube_namespace)
     answers = tmp_path / "answers.yaml"
     answers.write_text(textwrap.dedent(f"""\
         apiVersion: wbinstall/v1
@@ -164,17 +146,17 @@ def test_secrets_typed_into_the_wizard_in_a_real_terminal_never_leave(sandbox_ku
             term.send(CTRL_N)
             term.wait_for("Environment and license")
             type_masked(term, "License", canary["license"])
-            wait_screen(term, passed("license.valid"), "license.valid passing on the typed license")
+            term.wait_screen(passed("license.valid"), "license.valid passing on the typed license")
             next_step(term, 4)
             next_step(term, 5)
-            wait_screen(term, passed("k8s.connect"), "k8s.connect passing through the exec plugin")
+            term.wait_screen(passed("k8s.connect"), "k8s.connect passing through the exec plugin")
             next_step(term, 6)
             type_masked(term, "Password", canary["mysql"])
-            wait_screen(term, passed("mysql.connect"), "mysql.connect passing on the typed password")
+            term.wait_screen(passed("mysql.connect"), "mysql.connect passing on the typed password")
             next_step(term, 7)
             type_masked(term, "Access key", canary["access"])
             type_masked(term, "Secret key", canary["secret"])
-            wait_screen(term, passed("storage.access"), "storage.access passing on the typed keys")
+            term.wait_screen(passed("storage.access"), "storage.access passing on the typed keys")
             for step in (8, 9, 10):
                 next_step(term, step)
             term.send(CTRL_S)
