@@ -162,6 +162,8 @@ class DeployScreen(StepScreen):
         if self._begun != self.installs.current:
             return  # an attach that found nothing to follow
         self._deploying = False
+        if self.view is not None:
+            self.view.run_over = True
         if self.view is not None and not self.view.finished:
             self.view.stopped = "Stopped before the install finished. Deploy again continues where it left off."
         button = self.query_one("#deploy-button", Button)

@@ -56,6 +56,9 @@ class DeployView:
     verify_wait: float = 0.0
     verify_left: float | None = None  # seconds failures will still be tried again
     verified: bool = False
+    # The background run has returned: nothing more will come (a ready rollout that is not
+    # followed by verify.*, because Esc came first, then shows as ready without them).
+    run_over: bool = False
 
     @property
     def finished(self) -> bool:
@@ -63,7 +66,11 @@ class DeployView:
 
     @property
     def verifying(self) -> bool:
-        return self.checks is not None and not self.verified
+        """verify.* follows a ready rollout: from the rollout's end (before the lock is given
+        back and verify starts) until they are done, W&B is not called ready yet."""
+        if self.checks is not None:
+            return not self.verified
+        return bool(self.outcome and self.outcome.ok) and not self.run_over
 
     def take(self, event: Any) -> str | None:
         """Record an event; the plain line for the activity log (None: nothing new to log)."""
