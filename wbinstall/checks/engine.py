@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from wbinstall import requirements
+from wbinstall import libraries, requirements
 from wbinstall.answers import Answers, Secrets
 from wbinstall.checks.context import CheckInputs, ProbeContext
 from wbinstall.checks.registry import CHECKS, PHASES, PROBES, Check
@@ -134,16 +134,9 @@ def _gather(names: list[str], answers: Answers, secrets: Secrets, base_dir: Path
 
 
 def _import_first(names: list[str]) -> None:
-    """The libraries the probes load on first use, imported here, one at a time: two threads
-    importing kubernetes for the first time at once can deadlock CPython's module locks
-    (_DeadlockError). A library that fails to import is left for its probe to report."""
-    import importlib
-
-    for module in sorted({m for n in names for m in PROBES[n].imports}):
-        try:
-            importlib.import_module(module)
-        except Exception:  # noqa: BLE001 - the probe's own import says what is wrong
-            pass
+    """The libraries the probes load on first use, imported here before their threads start
+    (wbinstall.libraries: a first import from two threads at once can deadlock)."""
+    libraries.load(m for n in names for m in PROBES[n].imports)
 
 
 def _let_past(result: Result) -> Result:

@@ -6,6 +6,8 @@
 
 `start` supersedes the run before it: that run is asked to stop and what it still reports is
 dropped. Threads cannot be killed: a superseded run ends at its own deadlines, as a daemon.
+Each run first loads the libraries the checks use (wbinstall.libraries), one run at a time:
+two runs side by side (a check run, the context list) must not import kubernetes at once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from wbinstall import libraries
 
 Emit = Callable[[Any], None]
 Work = Callable[[Emit, threading.Event], Any]
@@ -59,6 +63,7 @@ class Runs:
                 self._deliver(run_id, event)
 
         try:
+            libraries.load(libraries.first_use())
             done = RunDone(work(emit, cancel))
         except Exception as exc:  # noqa: BLE001 - reported to the face as the run's end, never raised
             done = RunDone(error=f"{type(exc).__name__}: {exc}")
