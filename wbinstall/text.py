@@ -6,6 +6,11 @@ from wbinstall.requirements import NodeSize
 from wbinstall.sizing import ENVIRONMENT_NAMES, WORKLOAD_NAMES, Recommendation
 
 
+def seconds(value: float) -> str:
+    """A duration in whole seconds, but to a tenth below ten: a short bound must not read "0 s"."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+
+
 def _size(size: NodeSize) -> str:
     return f"{size.cpu} CPU cores, {size.memory_gb} GB memory, {size.disk_gb} GB disk"
 

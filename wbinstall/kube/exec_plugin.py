@@ -16,6 +16,8 @@ import threading
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.exec_provider import ExecProvider
 
+from wbinstall import text
+
 DEFAULT_SECONDS = 30.0
 _limit = threading.local()
 
@@ -81,7 +83,7 @@ class BoundedExecProvider(ExecProvider):
             stdout, stderr = process.communicate(timeout=seconds)
         except subprocess.TimeoutExpired:
             _end(process)
-            raise _failed(f"exec plugin {name} gave no credentials within {_seconds(seconds)} s (it may be waiting "
+            raise _failed(f"exec plugin {name} gave no credentials within {text.seconds(seconds)} s (it may be waiting "
                           "for a login: run it once by hand); it was ended") from None
         if process.returncode != 0:
             said = stderr.strip().splitlines()[-1:] if stderr else []
@@ -110,8 +112,3 @@ def install() -> None:
     from kubernetes.config import kube_config
 
     kube_config.ExecProvider = BoundedExecProvider
-
-
-def _seconds(value: float) -> str:
-    """Whole seconds, but a tenth below ten: a short bound must not read "0 s"."""
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"

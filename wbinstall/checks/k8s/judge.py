@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from wbinstall import sizing
+from wbinstall import sizing, text
 from wbinstall.checks.context import CheckInputs
 from wbinstall.checks.k8s.capacity import NODE_OS, NodeFit, cores, first_names, fit_nodes, gib, group_fits, runnable
 from wbinstall.checks.k8s.facts import Access, KubeFacts, Listing, Node
@@ -337,17 +337,13 @@ def _with(result: Result, data: dict[str, Any]) -> Result:
     return replace(result, data=data)
 
 
-def _seconds(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
-
-
 def _partial(result: Result, nodes: Listing[Node], inputs: CheckInputs) -> Result:
     """A node list the deadline cut short: the result says so, and how to allow more time.
     What was listed still counts (an ARM node seen is a failure however many are unseen),
     but a pass becomes a warning: the nodes not read may not pass."""
     if nodes.complete:
         return result
-    seen = f"listed {len(nodes.items):,} nodes in {_seconds(nodes.seconds)} s, not all"
+    seen = f"listed {len(nodes.items):,} nodes in {text.seconds(nodes.seconds)} s, not all"
     remedy = (f"Allow more time with {inputs.more_time}: a large cluster's node list takes longer to read "
               "(it is read in pages of 500, as kubectl does).")
     data = {**(result.data or {}), "complete": False, "listedSeconds": round(nodes.seconds, 2)}
