@@ -85,26 +85,35 @@ def setup(tmp_path: Path, cluster, namespace: str, mysql, s3) -> tuple[Path, Pat
     password = tmp_path / "mysql-password"
     password.write_text(CANARY["mysql"] + "\n")
     password.chmod(0o600)
-    answers = tmp_path / "answers.yaml"
-    answers.write_text(textwrap.dedent(f"""\
+    answers = canary_answers(tmp_path / "answers.yaml", namespace, mysql, mysql.user, s3, "canary-bucket",
+                             {"license": "{env: WB_CANARY_LICENSE}", "mysql": "{file: mysql-password}",
+                              "access": "{env: WB_CANARY_ACCESS}", "secret": "{env: WB_CANARY_SECRET}"},
+                             timeout=10)
+    return answers, record
+
+
+def canary_answers(path: Path, namespace: str, mysql, user: str, s3, bucket: str, refs: dict[str, str],
+                   timeout: float | None = None) -> Path:
+    """The sweeps' answers file: the sandbox's servers, every secret a reference (`refs`: license,
+    mysql, access, secret), no DNS server or TLS listener (their checks skipped)."""
+    timeout_line = f"\n  timeout: {timeout:g}" if timeout is not None else ""
+    path.write_text(textwrap.dedent(f"""\
         apiVersion: wbinstall/v1
         workload: models
         environment: test
         cloud: other
         host: wandb.sandbox.test
-        license: {{env: WB_CANARY_LICENSE}}
+        license: {refs["license"]}
         kubernetes: {{kubeconfig: kubeconfig, namespace: {namespace}}}
-        mysql: {{host: {mysql.host}, port: {mysql.port}, user: {mysql.user}, database: {mysql.database},
-                password: {{file: mysql-password}}}}
-        storage: {{provider: s3-compatible, bucket: canary-bucket, endpoint: "{s3.endpoint_url}",
-                  accessKey: {{env: WB_CANARY_ACCESS}}, secretKey: {{env: WB_CANARY_SECRET}}}}
-        checks:
-          timeout: 10
-          skip:
-            - {{id: dns.a-record, reason: no DNS server in this test}}
-            - {{id: tls.certificate, reason: no TLS listener in this test}}
-        """))
-    return answers, record
+        mysql: {{host: {mysql.host}, port: {mysql.port}, user: {user}, database: {mysql.database},
+                password: {refs["mysql"]}}}
+        storage: {{provider: s3-compatible, bucket: {bucket}, endpoint: "{s3.endpoint_url}",
+                  accessKey: {refs["access"]}, secretKey: {refs["secret"]}}}
+        checks:""") + timeout_line + (
+        "\n  skip:"
+        "\n    - {id: dns.a-record, reason: no DNS server in this test}"
+        "\n    - {id: tls.certificate, reason: no TLS listener in this test}\n"))
+    return path
 
 
 def _user():

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ from sandbox.license import valid_license
 from sandbox.mysql_mimic_server import DEFAULT_DATABASE, DEFAULT_USER, MysqlUser, grant_lines
 from sandbox.s3 import wandb_cors_rules
 from sandbox.terminal import Terminal
-from tests.reliability.test_secrets_never_leave import plugin_kubeconfig, server_logs
+from tests.reliability.test_secrets_never_leave import canary_answers, plugin_kubeconfig, server_logs
 
 pytest_plugins = ["sandbox.fixtures_net"]
 
@@ -114,24 +113,10 @@ def test_secrets_typed_into_the_wizard_in_a_real_terminal_never_leave(sandbox_ku
                       databases=[DEFAULT_DATABASE])  # W&B's user, whose password is the canary
     mysql = sandbox_mysql("mysql-8.0.36", users=[login])
     record = plugin_kubeconfig(tmp_path, sandbox_kube, sandbox_kube_namespace)
-    answers = tmp_path / "answers.yaml"
-    answers.write_text(textwrap.dedent(f"""\
-        apiVersion: wbinstall/v1
-        workload: models
-        environment: test
-        cloud: other
-        host: wandb.sandbox.test
-        license: {{env: WB_TYPED_LICENSE}}
-        kubernetes: {{kubeconfig: kubeconfig, namespace: {sandbox_kube_namespace}}}
-        mysql: {{host: {mysql.host}, port: {mysql.port}, user: {DEFAULT_USER}, database: {mysql.database},
-                password: {{env: WB_TYPED_MYSQL}}}}
-        storage: {{provider: s3-compatible, bucket: typed-canary-bucket, endpoint: "{sandbox_s3.endpoint_url}",
-                  accessKey: {{env: WB_TYPED_ACCESS}}, secretKey: {{env: WB_TYPED_SECRET}}}}
-        checks:
-          skip:
-            - {{id: dns.a-record, reason: no DNS server in this test}}
-            - {{id: tls.certificate, reason: no TLS listener in this test}}
-        """))
+    answers = canary_answers(tmp_path / "answers.yaml", sandbox_kube_namespace, mysql, DEFAULT_USER, sandbox_s3,
+                             "typed-canary-bucket",
+                             {"license": "{env: WB_TYPED_LICENSE}", "mysql": "{env: WB_TYPED_MYSQL}",
+                              "access": "{env: WB_TYPED_ACCESS}", "secret": "{env: WB_TYPED_SECRET}"})
     sandbox_s3.create_bucket("typed-canary-bucket", wandb_cors_rules())
     state = tmp_path / "state"
     env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
