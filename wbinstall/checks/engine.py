@@ -122,7 +122,8 @@ def _gather(names: list[str], answers: Answers, secrets: Secrets, base_dir: Path
         finally:
             done[name].set()
 
-    _import_first(names)
+    # The probes' libraries first, in this thread: a first import from two threads at once can deadlock.
+    libraries.load(m for n in names for m in PROBES[n].imports)
     for name in names:
         done[name] = threading.Event()
         threading.Thread(target=work, args=(name,), name=f"probe-{name}", daemon=True).start()
@@ -131,12 +132,6 @@ def _gather(names: list[str], answers: Answers, secrets: Secrets, base_dir: Path
         if not done[name].wait(max(0.0, start + limits[name] + 0.5 - time.monotonic())):
             facts[name] = ProbeTimedOut(limits[name])
     return dict(facts)
-
-
-def _import_first(names: list[str]) -> None:
-    """The libraries the probes load on first use, imported here before their threads start
-    (wbinstall.libraries: a first import from two threads at once can deadlock)."""
-    libraries.load(m for n in names for m in PROBES[n].imports)
 
 
 def _let_past(result: Result) -> Result:
