@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from wbinstall import redact
+
 
 def state_dir() -> Path:
     from platformdirs import user_state_path
@@ -19,8 +21,9 @@ def log_file() -> Path:
 
 
 def append_to_log(detail: str) -> str:
-    """Append `detail` (a traceback, secrets already taken out) to the log file; says where it
-    went, for the one line the user sees."""
+    """Append `detail` (a traceback), every secret this process resolved taken out, to the log
+    file; says where it went, for the one line the user sees."""
+    detail = redact.for_the_log(detail)
     try:
         log = log_file()
         with log.open("a", encoding="utf-8") as f:

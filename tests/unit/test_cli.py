@@ -105,6 +105,24 @@ def test_an_internal_error_is_logged_not_shown(write_answers, tmp_path, monkeypa
     assert "ZeroDivisionError" in (state / "wbinstall.log").read_text()
 
 
+def test_an_internal_error_after_the_secrets_are_read_logs_none_of_them(write_answers, tmp_path):
+    """The log's traceback is cleared of every secret the command resolved, though the code
+    that writes it (the last line of defence) never saw them."""
+    state = tmp_path / "state"
+    crash = ("import sys, wbinstall.cli as c, wbinstall.manifests as m\n"
+             "def render(answers, secrets, base_dir):\n"
+             "    raise RuntimeError('cannot render ' + ' '.join(secrets.values()))\n"
+             "m.render = render\n"
+             "raise SystemExit(c.main(['render', '--answers', sys.argv[1]]))\n")
+    r = subprocess.run([sys.executable, "-c", crash, str(write_answers(VALID))], capture_output=True, text=True,
+                       env={**os.environ, **SECRET_VALUES, "WBINSTALL_STATE_DIR": str(state)}, timeout=60)
+    assert r.returncode == 4 and "internal error (RuntimeError)" in r.stderr and "Traceback" not in r.stderr
+    log = (state / "wbinstall.log").read_text()
+    assert "RuntimeError: cannot render <redacted> <redacted>\n" in log  # the license and the MySQL password
+    for value in SECRET_VALUES.values():
+        assert value not in log and value not in r.stderr + r.stdout
+
+
 def test_check_refuses_an_unknown_check_id(write_answers):
     r = wbinstall("check", "--answers", str(write_answers(VALID)), "--only", "k8s.verison", env_extra=SECRET_VALUES)
     assert r.returncode == 2 and "unknown check id k8s.verison" in r.stderr

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from wbinstall import redact
 from wbinstall.answers import fields, files, positions, rules, yamlread
 from wbinstall.answers.model import Answers
 from wbinstall.answers.problems import AnswersError, Problem
@@ -34,6 +35,7 @@ class Secrets(Mapping[Path, str]):
 
     def __init__(self, values: dict[Path, str]):
         self._values = values
+        redact.remember(values.values())  # so that a traceback in the log is cleared of them
 
     def __getitem__(self, path: Path) -> str:
         return self._values[path]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from wbinstall import libraries, requirements
+from wbinstall import libraries, redact, requirements
 from wbinstall.answers import Answers, Secrets
 from wbinstall.checks.context import CheckInputs, ProbeContext
 from wbinstall.checks.registry import CHECKS, PHASES, PROBES, Check
@@ -174,7 +174,7 @@ def _log_crash(what: str, secrets: Secrets) -> str:
 
 def _scrub(result: Result, secrets: Secrets) -> Result:
     """Defence in depth: no secret value survives into a result, whatever a server echoed."""
-    if not any(len(v) >= 4 for v in secrets.values()):
+    if not any(len(v) >= redact.SHORTEST for v in secrets.values()):
         return result
 
     def clean(text: str | None) -> str | None:
@@ -185,7 +185,4 @@ def _scrub(result: Result, secrets: Secrets) -> Result:
 
 
 def _without_secrets(text: str, secrets: Secrets) -> str:
-    for value in secrets.values():
-        if len(value) >= 4:
-            text = text.replace(value, "<redacted>")
-    return text
+    return redact.without(text, secrets.values())
